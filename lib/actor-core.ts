@@ -1,0 +1,165 @@
+// ActorCore: one live actor. It owns the instance, the lifecycle snapshot (lifecycle.ts), the executor that
+// queues and runs its calls, and the set of calls not yet settled, so that a kill or a restart reaches
+// every one of them (A6, A7, A8).
+import type { ClassInfo, MethodInfo } from './actor.js';
+import { ActorDiedError, actorLabel } from './errors.js';
+import { events } from './events.js';
+import { AsyncExecutor } from './executors/async.js';
+import type { Executor } from './executors/executor.js';
+import { SyncExecutor } from './executors/sync.js';
+import { makeHandle, type HandleTarget } from './handle.js';
+import { initialLifecycle, nextLifecycle, type LifecycleEvent, type LifecycleSnapshot, type LifecycleState } from './lifecycle.js';
+import type { ActorOptions, ResolvedCall } from './options.js';
+import { refs, type ObjectRef } from './ref.js';
+import { StreamCore, streams, type ObjectRefGenerator } from './stream.js';
+import { checkArgs, Task, type TaskHost } from './task.js';
+import type { ActorHandle } from './types.js';
+
+/** What an actor needs from the runtime that owns it. */
+export interface ActorOwner {
+  released(core: ActorCore): void;
+}
+
+/** Wait before rebuilding an actor for the n-th time: none for the first, then doubling up to 1 s. */
+export const restartDelay = (n: number): number => (n <= 1 ? 0 : Math.min(1000, 5 * 2 ** (n - 2)));
+
+export class ActorCore implements TaskHost, HandleTarget {
+  readonly handle: ActorHandle<unknown>;
+  readonly className: string;
+  readonly methods: ReadonlyMap<string, MethodInfo>;
+  readonly groups: ReadonlyMap<string | undefined, number>;
+  readonly live = new Set<Task>();
+  snapshot: LifecycleSnapshot = initialLifecycle;
+  restarts = 0;
+  #executor: Executor;
+  #instance: object | undefined = undefined;
+  #death: ActorDiedError | undefined = undefined;
+
+  constructor(
+    readonly owner: ActorOwner,
+    readonly id: string,
+    readonly info: ClassInfo,
+    readonly options: ActorOptions,
+    readonly args: unknown[],
+  ) {
+    this.className = info.className;
+    this.methods = info.methods;
+    this.groups = info.groups;
+    this.#executor = this.#makeExecutor();
+    this.handle = makeHandle(this);
+    queueMicrotask(() => this.#construct());
+  }
+
+  get actorId(): string {
+    return this.id;
+  }
+  get name(): string | undefined {
+    return this.options.name;
+  }
+  get state(): LifecycleState {
+    return this.snapshot.value as LifecycleState;
+  }
+  get running(): number {
+    return this.#executor.running;
+  }
+  get queued(): number {
+    let n = 0;
+    for (const t of this.live) if (!t.running) n++;
+    return n;
+  }
+
+  #makeExecutor(): Executor {
+    return this.options.mode === 'async' ? new AsyncExecutor(this.groups) : new SyncExecutor();
+  }
+
+  #to(type: LifecycleEvent['type']): void {
+    const from = this.snapshot.value as string;
+    this.snapshot = nextLifecycle(this.snapshot, type);
+    const to = this.snapshot.value as string;
+    if (from !== to || type === 'CRASH') {
+      if (events.listenerCount('actor:state') > 0) events.emit('actor:state', { actorId: this.id, className: this.className, from, to });
+    }
+  }
+
+  #construct(): void {
+    if (this.state === 'dead') return;
+    try {
+      this.#instance = Reflect.construct(this.info.cls, this.args) as object;
+    } catch (e) {
+      this.crash('its constructor threw', e);
+      return;
+    }
+    this.#to('READY');
+    this.#executor.open(this.#instance);
+  }
+
+  /** A call through the handle: never throws for a dead actor (the output rejects); throws TypeError for bad arguments. */
+  call(method: MethodInfo, args: unknown[], call: ResolvedCall): ObjectRef<unknown> | ObjectRefGenerator {
+    const hasRefs = checkArgs(args, `${this.className}.${method.name}`);
+    if (this.#death !== undefined) return deadOutput(method, this.#death);
+    const task = new Task(this, method, args, call, hasRefs);
+    this.live.add(task);
+    this.#executor.submit(task);
+    return task.output();
+  }
+
+  settled(task: Task): void {
+    this.live.delete(task);
+  }
+
+  /** kill(): dies now, or restarts when allowed and asked for (A8). */
+  kill(noRestart: boolean): void {
+    if (this.state === 'dead') return;
+    if (!noRestart && this.restarts < (this.options.maxRestarts ?? 0)) this.#restart('it was killed', undefined);
+    else this.die(new ActorDiedError(this, 'it was killed'));
+  }
+
+  /** The actor failed (its constructor threw): restart if allowed, else die with the cause (A6, A7). */
+  crash(reason: string, cause: unknown): void {
+    if (this.restarts < (this.options.maxRestarts ?? 0)) this.#restart(reason, cause);
+    else this.die(new ActorDiedError(this, this.restarts > 0 ? `${reason} (after ${this.restarts} restart(s))` : reason, cause));
+  }
+
+  die(error: ActorDiedError): void {
+    if (this.#death !== undefined) return;
+    this.#death = error;
+    this.#to('DIE');
+    this.#executor.close();
+    this.#instance = undefined;
+    for (const t of [...this.live]) t.stop(error);
+    this.owner.released(this);
+  }
+
+  #restart(reason: string, cause: unknown): void {
+    this.restarts++;
+    this.#to('CRASH');
+    const queued = this.#executor.close();
+    const retried: Task[] = [];
+    const error = new ActorDiedError(this, `${reason}; the actor restarts`, cause);
+    for (const t of this.live) {
+      if (!t.running) continue;
+      if (t.attempt < t.call.maxTaskRetries) {
+        t.retryAfterRestart();
+        retried.push(t);
+      } else t.stop(error);
+    }
+    this.#instance = undefined;
+    this.#executor = this.#makeExecutor();
+    for (const t of retried) this.#executor.submit(t);
+    for (const t of queued) this.#executor.submit(t);
+    const delay = restartDelay(this.restarts);
+    if (delay === 0) queueMicrotask(() => this.#construct());
+    else setTimeout(() => this.#construct(), delay);
+  }
+
+  toString(): string {
+    return actorLabel(this);
+  }
+}
+
+function deadOutput(method: MethodInfo, error: ActorDiedError): ObjectRef<unknown> | ObjectRefGenerator {
+  if (!method.stream) return refs.failed(error);
+  const core = new StreamCore({ cancel() {} }, Infinity);
+  core.end({ e: error });
+  return streams.create(core);
+}

@@ -1,0 +1,152 @@
+// Declaring actors: the Actor base class (typed `Class.remote()`), the @actor and @method decorators,
+// defineActor() for plain JavaScript, and the per-class record (options, methods) they build.
+import { TroupeError } from './errors.js';
+import {
+  checkActorOptions,
+  checkCallOptions,
+  DEFAULT_CALL,
+  resolveCall,
+  type ActorOptions,
+  type MethodOptions,
+  type ResolvedCall,
+} from './options.js';
+import type { Callable } from './task.js';
+import type { ActorFactory, ActorHandle } from './types.js';
+
+type AnyClass = abstract new (...args: never[]) => object;
+
+export interface MethodInfo extends Callable {
+  /** Class defaults and @method options merged. */
+  readonly call: ResolvedCall;
+}
+
+/** Everything the runtime knows of an actor class. */
+export interface ClassInfo {
+  readonly cls: new (...args: unknown[]) => object;
+  readonly className: string;
+  readonly options: ActorOptions;
+  readonly methods: ReadonlyMap<string, MethodInfo>;
+  /** Concurrency limit per group (undefined: the default group). */
+  readonly groups: ReadonlyMap<string | undefined, number>;
+}
+
+const methodOptions = new WeakMap<Function, MethodOptions>();
+const declared = new WeakMap<Function, ActorOptions>();
+const infos = new WeakMap<Function, ClassInfo>();
+
+/** Creating an actor is the runtime's job; the runtime installs it here when its module loads. */
+export const creation: {
+  create?: (info: ClassInfo, options: ActorOptions, args: unknown[]) => ActorHandle<unknown>;
+} = {};
+
+const isStream = (f: Function): boolean => {
+  const k = f.constructor.name;
+  return k === 'GeneratorFunction' || k === 'AsyncGeneratorFunction';
+};
+
+function methodsOf(cls: Function, defaults: ResolvedCall): Map<string, MethodInfo> {
+  const out = new Map<string, MethodInfo>();
+  for (let p = cls.prototype; p && p !== Actor.prototype && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const name of Object.getOwnPropertyNames(p)) {
+      if (name === 'constructor' || out.has(name)) continue;
+      const d = Object.getOwnPropertyDescriptor(p, name)!;
+      if (typeof d.value !== 'function') continue;
+      const fn = d.value as (...args: unknown[]) => unknown;
+      out.set(name, { name, fn, stream: isStream(fn), call: resolveCall(defaults, methodOptions.get(fn)) });
+    }
+  }
+  return out;
+}
+
+/** The record for `cls`, built on first use from its declared options (none: a sync actor). */
+export function classInfo(cls: Function): ClassInfo {
+  let info = infos.get(cls);
+  if (info !== undefined) return info;
+  const options = declared.get(cls) ?? {};
+  const className = cls.name || 'AnonymousActor';
+  const defaults = resolveCall(DEFAULT_CALL, { maxTaskRetries: options.maxTaskRetries });
+  const methods = methodsOf(cls, defaults);
+  const groups = new Map<string | undefined, number>([[undefined, options.mode === 'async' ? (options.maxConcurrency ?? 1000) : 1]]);
+  for (const [g, n] of Object.entries(options.concurrencyGroups ?? {})) groups.set(g, n);
+  for (const m of methods.values()) {
+    const g = m.call.concurrencyGroup;
+    if (g !== undefined && !groups.has(g)) {
+      throw new TypeError(`${className}.${m.name}: @method concurrencyGroup '${g}' is not declared in the actor's concurrencyGroups`);
+    }
+  }
+  info = { cls: cls as ClassInfo['cls'], className, options, methods, groups };
+  infos.set(cls, info);
+  return info;
+}
+
+function declare(cls: Function, options: ActorOptions | undefined): void {
+  const where = `@actor on ${cls.name || 'an anonymous class'}`;
+  const o = checkActorOptions(options, where);
+  if (o.mode === 'threaded') {
+    throw new TroupeError(`${where}: mode 'threaded' is not yet supported (in-process 'sync' and 'async' actors are)`);
+  }
+  declared.set(cls, o);
+  infos.delete(cls);
+}
+
+/** Class decorator: makes `cls` an actor with these options (mode 'sync' by default). */
+export function actor(options?: ActorOptions) {
+  return <C extends AnyClass>(cls: C, _context?: ClassDecoratorContext<C>): C => {
+    declare(cls, options);
+    return cls;
+  };
+}
+
+/** What defineActor() adds to a class that does not extend Actor. */
+export interface ActorStatics<T, A extends unknown[]> {
+  remote(...args: A): ActorHandle<T>;
+  options(options: ActorOptions): ActorFactory<T, A>;
+}
+
+/** `@actor` for plain JavaScript: `const Counter = defineActor(class { ... }, { mode: 'async' })`. Returns the
+ *  class, with `remote()` and `options()` added when it does not extend Actor. */
+export function defineActor<C extends new (...args: any[]) => object>(
+  cls: C,
+  options?: ActorOptions,
+): C & ActorStatics<InstanceType<C>, ConstructorParameters<C>> {
+  if (typeof cls !== 'function') throw new TypeError(`defineActor: expected a class, got ${typeof cls}`);
+  declare(cls, options);
+  if (!(cls.prototype instanceof Actor)) {
+    Object.defineProperties(cls, {
+      remote: { value: Actor.remote, configurable: true, writable: true },
+      options: { value: Actor.options, configurable: true, writable: true },
+    });
+  }
+  return cls as C & ActorStatics<InstanceType<C>, ConstructorParameters<C>>;
+}
+
+/** Method decorator: per-method defaults for every call (`backpressure`, `concurrencyGroup`, retries). */
+export function method(options: MethodOptions) {
+  return <F extends Function>(fn: F, context: ClassMethodDecoratorContext): F => {
+    methodOptions.set(fn, checkCallOptions(options, `@method on ${String(context.name)}`));
+    return fn;
+  };
+}
+
+/** Creates an actor of class `cls` (decorated or not) with extra options. */
+export function createActor<T>(cls: Function, options: ActorOptions | undefined, args: unknown[]): ActorHandle<T> {
+  const info = classInfo(cls);
+  const o = options === undefined ? info.options : { ...info.options, ...checkActorOptions(options, `${info.className}.options()`) };
+  return creation.create!(info, o, args) as ActorHandle<T>;
+}
+
+/** The base class of actors: `Counter.remote(...ctorArgs)` creates one and returns its handle. */
+export class Actor {
+  static remote<T extends object, A extends unknown[]>(this: new (...args: A) => T, ...args: A): ActorHandle<T> {
+    return createActor<T>(this, undefined, args);
+  }
+
+  static options<T extends object, A extends unknown[]>(this: new (...args: A) => T, options: ActorOptions): ActorFactory<T, A> {
+    const cls = this;
+    if (options?.mode !== undefined && options.mode !== (declared.get(cls)?.mode ?? 'sync')) {
+      throw new TypeError(`${cls.name}.options(): mode is set by @actor, not per creation`);
+    }
+    checkActorOptions({ ...declared.get(cls), ...options }, `${cls.name}.options()`);
+    return { remote: (...args: A) => createActor<T>(cls, options, args) };
+  }
+}

@@ -1,0 +1,182 @@
+// The functions that act on refs, streams and handles: get, wait, put, cancel, kill, getActor, actorInfo.
+import type { ActorCore } from './actor-core.js';
+import { GetTimeoutError } from './errors.js';
+import { handleTarget } from './handle.js';
+import type { LifecycleState } from './lifecycle.js';
+import type { ActorMode } from './options.js';
+import { ObjectRef, refs } from './ref.js';
+import { runtime } from './runtime.js';
+import { ObjectRefGenerator, streams } from './stream.js';
+import { store } from './store.js';
+import type { ActorHandle } from './types.js';
+
+type Values<T extends readonly ObjectRef<unknown>[]> = { -readonly [K in keyof T]: T[K] extends ObjectRef<infer V> ? V : never };
+
+function checkRef(x: unknown, where: string): ObjectRef<unknown> {
+  if (x instanceof ObjectRef) return x;
+  if (x instanceof ObjectRefGenerator) {
+    throw new TypeError(`${where} is an ObjectRefGenerator: iterate it (for await) or pass it to wait(); get() takes refs`);
+  }
+  throw new TypeError(`${where}: expected an ObjectRef, got ${x === null ? 'null' : typeof x}`);
+}
+
+function checkTimeout(timeout: unknown, where: string): void {
+  if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
+    throw new TypeError(`${where}: timeout must be a number of milliseconds >= 0, got ${String(timeout)}`);
+  }
+}
+
+/** The value of a ref, or the values of an array of refs in order (R1). Rejects with GetTimeoutError after `timeout` ms. */
+export function get<T>(ref: ObjectRef<T>, options?: { timeout?: number }): Promise<T>;
+export function get<const T extends readonly ObjectRef<unknown>[]>(refs: T, options?: { timeout?: number }): Promise<Values<T>>;
+export function get(input: ObjectRef<unknown> | readonly ObjectRef<unknown>[], options?: { timeout?: number }): Promise<unknown> {
+  const timeout = options?.timeout;
+  checkTimeout(timeout, 'get');
+  let all: Promise<unknown>;
+  let pending: () => number;
+  if (Array.isArray(input)) {
+    const list = input.map((r, i) => checkRef(r, `get: item ${i}`));
+    all = Promise.all(list);
+    pending = () => list.filter((r) => !refs.isReady(r)).length;
+  } else {
+    const r = checkRef(input, 'get: the argument');
+    all = Promise.resolve(r);
+    pending = () => (refs.isReady(r) ? 0 : 1);
+  }
+  if (timeout === undefined) return all;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new GetTimeoutError(timeout, pending())), timeout);
+    all.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+type Waitable = ObjectRef<any> | ObjectRefGenerator<any, any>;
+
+/**
+ * Waits until `numReturns` (default 1) of the items are ready, or `timeout` ms pass; resolves
+ * `[ready, notReady]`, each in input order (R2). A stream is ready when next() would answer at once (G8).
+ */
+export function wait<T extends Waitable>(items: readonly T[], options?: { numReturns?: number; timeout?: number }): Promise<[T[], T[]]> {
+  if (!Array.isArray(items)) throw new TypeError('wait: expected an array of ObjectRefs or ObjectRefGenerators');
+  const isReady: (() => boolean)[] = [];
+  const subscribe: ((l: () => void) => void)[] = [];
+  items.forEach((x, i) => {
+    if (x instanceof ObjectRef) {
+      isReady.push(() => refs.isReady(x));
+      subscribe.push((l) => refs.onSettled(x, l));
+    } else if (x instanceof ObjectRefGenerator) {
+      const core = streams.core(x);
+      isReady.push(() => core.ready);
+      subscribe.push((l) => core.onReady(l));
+    } else throw new TypeError(`wait: item ${i} is not an ObjectRef or ObjectRefGenerator`);
+  });
+  const numReturns = options?.numReturns ?? 1;
+  const timeout = options?.timeout;
+  if (!Number.isInteger(numReturns) || numReturns < 1 || numReturns > Math.max(1, items.length)) {
+    throw new TypeError(`wait: numReturns must be an integer from 1 to the number of items (${items.length}), got ${String(numReturns)}`);
+  }
+  checkTimeout(timeout, 'wait');
+  const split = (): [T[], T[]] => {
+    const ready: T[] = [];
+    const notReady: T[] = [];
+    items.forEach((x, i) => (ready.length < numReturns && isReady[i]!() ? ready : notReady).push(x));
+    return [ready, notReady];
+  };
+  const count = () => isReady.reduce((n, f) => n + (f() ? 1 : 0), 0);
+  if (items.length === 0 || count() >= numReturns || timeout === 0) return Promise.resolve(split());
+  return new Promise((resolve) => {
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      if (timer !== undefined) clearTimeout(timer);
+      resolve(split());
+    };
+    let ready = 0;
+    for (const sub of subscribe) sub(() => ++ready >= numReturns && finish());
+    if (timeout !== undefined) timer = setTimeout(finish, timeout);
+  });
+}
+
+/** Stores a value and returns its ref (R1). */
+export function put<T>(value: T): ObjectRef<T> {
+  if (value instanceof ObjectRefGenerator) throw new TypeError('put: an ObjectRefGenerator cannot be stored (G13); store its values instead');
+  return refs.resolved(value);
+}
+
+/**
+ * Cancels a call or a stream: a queued call never runs; a running one has `taskContext().signal` aborted;
+ * its ref rejects (a stream gets one error item) with TaskCancelledError at once (G11). A settled call is left alone.
+ */
+export function cancel(target: ObjectRef<unknown> | ObjectRefGenerator<unknown, unknown>, options?: { force?: boolean }): void {
+  const force = options?.force ?? false;
+  if (target instanceof ObjectRef) refs.owner(target)?.cancel(force);
+  else if (target instanceof ObjectRefGenerator) streams.core(target).owner.cancel(force);
+  else throw new TypeError('cancel: expected an ObjectRef or an ObjectRefGenerator');
+}
+
+function coreOf(handle: unknown, where: string): ActorCore {
+  const core = handleTarget(handle);
+  if (core === undefined) throw new TypeError(`${where}: expected an actor handle, got ${handle === null ? 'null' : typeof handle}`);
+  return core as ActorCore;
+}
+
+/** Kills an actor: its running, queued and later calls reject with ActorDiedError; its name is freed (A8).
+ *  With `noRestart: false`, an actor with restarts left is rebuilt instead. */
+export function kill(handle: ActorHandle<unknown>, options?: { noRestart?: boolean }): void {
+  coreOf(handle, 'kill').kill(options?.noRestart ?? true);
+}
+
+/** The live actor named `name` (A9), or ActorNotFoundError. */
+export function getActor<T = unknown>(name: string): ActorHandle<T> {
+  return runtime().get(name).handle as ActorHandle<T>;
+}
+
+export interface ActorInfo {
+  readonly id: string;
+  readonly name: string | undefined;
+  readonly className: string;
+  readonly mode: ActorMode;
+  /** The lifecycle machine's state: 'starting', 'open', 'restarting' or 'dead'. */
+  readonly state: LifecycleState;
+  readonly queued: number;
+  readonly running: number;
+  readonly restarts: number;
+}
+
+/** A snapshot of an actor's state and mailbox. */
+export function actorInfo(handle: ActorHandle<unknown>): ActorInfo {
+  const c = coreOf(handle, 'actorInfo');
+  return {
+    id: c.id,
+    name: c.name,
+    className: c.className,
+    mode: c.options.mode ?? 'sync',
+    state: c.state,
+    queued: c.queued,
+    running: c.running,
+    restarts: c.restarts,
+  };
+}
+
+export interface RuntimeStats {
+  /** Live actors. */
+  readonly actors: number;
+  /** Objects the runtime holds for refs not yet taken: stream items produced and not taken with next() (G9). */
+  readonly storedObjects: number;
+}
+
+/** Counts of what the runtime holds now. */
+export function stats(): RuntimeStats {
+  return { actors: runtime().actors.size, storedObjects: store.objects };
+}

@@ -1,0 +1,88 @@
+// Every error troupe raises, made in one place. Users catch these by class; each message names the
+// actor, method or argument at fault.
+
+/** Base class of every error troupe raises. */
+export class TroupeError extends Error {
+  override name = 'TroupeError';
+}
+
+/** Where a task ran: `Class.method` for an actor call, the function's name for a remote function. */
+export interface TaskSite {
+  readonly actorId?: string;
+  readonly className?: string;
+  readonly method: string;
+  readonly taskId: number;
+}
+
+function siteLabel(site: TaskSite): string {
+  return site.className ? `${site.className}.${site.method}` : site.method;
+}
+
+/** The task's own code threw (or rejected): `cause` is what it threw (A5, G5). */
+export class TaskError extends TroupeError {
+  override name = 'TaskError';
+  readonly actorId: string | undefined;
+  readonly method: string;
+  readonly taskId: number;
+  constructor(site: TaskSite, cause: unknown) {
+    super(`${siteLabel(site)} (task ${site.taskId}) threw: ${describe(cause)}`, { cause });
+    this.actorId = site.actorId;
+    this.method = site.method;
+    this.taskId = site.taskId;
+  }
+}
+
+/** The actor is dead (killed, its constructor threw, or out of restarts): the call cannot run (A6, A8). */
+export class ActorDiedError extends TroupeError {
+  override name = 'ActorDiedError';
+  readonly actorId: string;
+  constructor(actor: { id: string; className: string; name?: string | undefined }, reason: string, cause?: unknown) {
+    super(`actor ${actorLabel(actor)} died: ${reason}${cause === undefined ? '' : `: ${describe(cause)}`}`,
+      cause === undefined ? undefined : { cause });
+    this.actorId = actor.id;
+  }
+}
+
+/** The worker that ran a remote function died under it. */
+export class WorkerCrashedError extends TroupeError {
+  override name = 'WorkerCrashedError';
+}
+
+/** The call was cancelled with `cancel()` (G11). */
+export class TaskCancelledError extends TroupeError {
+  override name = 'TaskCancelledError';
+  readonly taskId: number;
+  constructor(site: TaskSite) {
+    super(`${siteLabel(site)} (task ${site.taskId}) was cancelled`);
+    this.taskId = site.taskId;
+  }
+}
+
+/** `get(..., { timeout })` ran out of time (R1). */
+export class GetTimeoutError extends TroupeError {
+  override name = 'GetTimeoutError';
+  constructor(timeout: number, pending: number) {
+    super(`get timed out after ${timeout} ms with ${pending} ref(s) not ready`);
+  }
+}
+
+/** `getActor(name)` found no live actor of that name (A9). */
+export class ActorNotFoundError extends TroupeError {
+  override name = 'ActorNotFoundError';
+  constructor(name: string) {
+    super(`no live actor is named '${name}'`);
+  }
+}
+
+export function actorLabel(actor: { id: string; className: string; name?: string | undefined }): string {
+  return actor.name === undefined ? `${actor.className}#${actor.id}` : `${actor.className} '${actor.name}' (#${actor.id})`;
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  try {
+    return String(e);
+  } catch {
+    return Object.prototype.toString.call(e);
+  }
+}

@@ -1,0 +1,21 @@
+// The public API of troupe: everything a user imports comes from here, and nothing else is reachable.
+export { Actor, actor, defineActor, method, type ActorStatics } from './actor.js';
+export { remote, type RemoteFunction } from './remote-function.js';
+export { get, wait, put, cancel, kill, getActor, actorInfo, stats, type ActorInfo, type RuntimeStats } from './api.js';
+export { taskContext, type TaskContext } from './context.js';
+export { init, shutdown, type InitOptions } from './runtime.js';
+export { events, type TroupeEvents, type ActorStateEvent, type TaskStartEvent, type TaskEndEvent } from './events.js';
+export { ObjectRef } from './ref.js';
+export { ObjectRefGenerator } from './stream.js';
+export {
+  TroupeError,
+  TaskError,
+  ActorDiedError,
+  WorkerCrashedError,
+  TaskCancelledError,
+  GetTimeoutError,
+  ActorNotFoundError,
+} from './errors.js';
+export type { ActorMode, ActorOptions, MethodOptions, CallOptions, RemoteFunctionOptions, ErrorClass } from './options.js';
+export type { ActorHandle, RemoteMethod, RemoteCall, RemoteOutput, RemoteArgs, ActorFactory } from './types.js';
+export type { LifecycleState } from './lifecycle.js';

@@ -1,0 +1,152 @@
+// The options users pass (actor, method, call, remote function), their defaults, and their validation:
+// a bad option is a TypeError at the moment it is given, naming the option and where it was given.
+
+export type ActorMode = 'sync' | 'async' | 'threaded';
+
+/** An error class, for `retryExceptions`. */
+export type ErrorClass = abstract new (...args: never[]) => Error;
+
+export interface ActorOptions {
+  /** 'sync' (default): one call at a time (A1). 'async': calls interleave at await points (A2). */
+  mode?: ActorMode;
+  /** Calls that may run at once in an async actor's default group (default 1000). */
+  maxConcurrency?: number;
+  /** Named groups with their own limits (A4): `{ io: 2 }`. Async actors only. */
+  concurrencyGroups?: Record<string, number>;
+  /** A unique name, for getActor() (A9). */
+  name?: string;
+  /** With `name`: return the live actor of that name instead of failing. */
+  getIfExists?: boolean;
+  /** How often the actor is rebuilt after it dies (A7; default 0, Infinity for no limit). */
+  maxRestarts?: number;
+  /** How often a call in flight when the actor died is run again after a restart (A7; default 0). */
+  maxTaskRetries?: number;
+}
+
+export interface MethodOptions {
+  /** A stream's producer pauses while it is this many items ahead of the consumer (G10). An integer >= 1. */
+  backpressure?: number;
+  /** The concurrency group the call runs in (A4). */
+  concurrencyGroup?: string;
+  /** How often a call that threw is run again (default 0), for the errors `retryExceptions` allows. */
+  maxRetries?: number;
+  /** Which application errors are retried: true for all, or a list of error classes (default false). */
+  retryExceptions?: boolean | readonly ErrorClass[];
+  /** Overrides the actor's maxTaskRetries for this method or call. */
+  maxTaskRetries?: number;
+}
+
+export type CallOptions = MethodOptions;
+
+export interface RemoteFunctionOptions {
+  backpressure?: number;
+  maxRetries?: number;
+  retryExceptions?: boolean | readonly ErrorClass[];
+}
+
+/** Call options with every default applied. */
+export interface ResolvedCall {
+  readonly backpressure: number;
+  readonly concurrencyGroup: string | undefined;
+  readonly maxRetries: number;
+  readonly retryExceptions: boolean | readonly ErrorClass[];
+  readonly maxTaskRetries: number;
+}
+
+export const DEFAULT_CALL: ResolvedCall = Object.freeze({
+  backpressure: Infinity,
+  concurrencyGroup: undefined,
+  maxRetries: 0,
+  retryExceptions: false,
+  maxTaskRetries: 0,
+});
+
+const ACTOR_KEYS = new Set(['mode', 'maxConcurrency', 'concurrencyGroups', 'name', 'getIfExists', 'maxRestarts', 'maxTaskRetries']);
+const CALL_KEYS = new Set(['backpressure', 'concurrencyGroup', 'maxRetries', 'retryExceptions', 'maxTaskRetries']);
+const FUNCTION_KEYS = new Set(['backpressure', 'maxRetries', 'retryExceptions']);
+
+function fail(where: string, msg: string): never {
+  throw new TypeError(`${where}: ${msg}`);
+}
+
+function checkObject(o: unknown, where: string, keys: Set<string>): asserts o is Record<string, unknown> {
+  if (o === null || typeof o !== 'object') fail(where, `options must be an object, got ${typeof o}`);
+  for (const k of Object.keys(o)) if (!keys.has(k)) fail(where, `unknown option '${k}' (known: ${[...keys].join(', ')})`);
+}
+
+function count(where: string, key: string, v: unknown, min: number, infinite: boolean): void {
+  if (v === undefined) return;
+  const ok = typeof v === 'number' && v >= min && (Number.isInteger(v) || (infinite && v === Infinity));
+  if (!ok) fail(where, `${key} must be an integer >= ${min}${infinite ? ' or Infinity' : ''}, got ${String(v)}`);
+}
+
+export function checkActorOptions(o: unknown, where: string): ActorOptions {
+  if (o === undefined) return {};
+  checkObject(o, where, ACTOR_KEYS);
+  const { mode, name, concurrencyGroups } = o;
+  if (mode !== undefined && mode !== 'sync' && mode !== 'async' && mode !== 'threaded') {
+    fail(where, `mode must be 'sync', 'async' or 'threaded', got ${String(mode)}`);
+  }
+  count(where, 'maxConcurrency', o.maxConcurrency, 1, true);
+  count(where, 'maxRestarts', o.maxRestarts, 0, true);
+  count(where, 'maxTaskRetries', o.maxTaskRetries, 0, true);
+  if (name !== undefined && (typeof name !== 'string' || name === '')) fail(where, `name must be a non-empty string, got ${String(name)}`);
+  if (o.getIfExists !== undefined && typeof o.getIfExists !== 'boolean') fail(where, 'getIfExists must be a boolean');
+  if (o.getIfExists && name === undefined) fail(where, 'getIfExists needs a name');
+  if (concurrencyGroups !== undefined) {
+    if (concurrencyGroups === null || typeof concurrencyGroups !== 'object') fail(where, 'concurrencyGroups must be an object of group name to limit');
+    for (const [g, n] of Object.entries(concurrencyGroups)) count(where, `concurrencyGroups.${g}`, n, 1, true);
+    if (mode !== 'async' && Object.keys(concurrencyGroups).length > 0) fail(where, "concurrencyGroups need mode 'async' (a sync actor runs one call at a time)");
+  }
+  if (o.maxConcurrency !== undefined && mode !== 'async') fail(where, "maxConcurrency needs mode 'async' (a sync actor runs one call at a time)");
+  return o as ActorOptions;
+}
+
+function checkCallShape(o: Record<string, unknown>, where: string): void {
+  const bp = o.backpressure;
+  if (bp !== undefined && !(typeof bp === 'number' && Number.isInteger(bp) && bp >= 1)) {
+    fail(where, `backpressure must be an integer >= 1 (items the producer may run ahead), got ${String(bp)}`);
+  }
+  count(where, 'maxRetries', o.maxRetries, 0, true);
+  count(where, 'maxTaskRetries', o.maxTaskRetries, 0, true);
+  const re = o.retryExceptions;
+  if (re !== undefined && typeof re !== 'boolean' && !(Array.isArray(re) && re.every((c) => typeof c === 'function'))) {
+    fail(where, 'retryExceptions must be true, false or a list of error classes');
+  }
+  if (o.concurrencyGroup !== undefined && typeof o.concurrencyGroup !== 'string') fail(where, 'concurrencyGroup must be a string');
+}
+
+export function checkCallOptions(o: unknown, where: string): MethodOptions {
+  checkObject(o, where, CALL_KEYS);
+  checkCallShape(o, where);
+  return o as MethodOptions;
+}
+
+export function checkFunctionOptions(o: unknown, where: string): RemoteFunctionOptions {
+  if (o === undefined) return {};
+  checkObject(o, where, FUNCTION_KEYS);
+  checkCallShape(o, where);
+  return o as RemoteFunctionOptions;
+}
+
+/** Later layers override earlier ones; undefined keys leave the earlier value. */
+export function resolveCall(base: ResolvedCall, ...layers: (MethodOptions | undefined)[]): ResolvedCall {
+  let out: { -readonly [K in keyof ResolvedCall]: ResolvedCall[K] } | undefined;
+  for (const l of layers) {
+    if (l === undefined) continue;
+    out ??= { ...base };
+    for (const k of Object.keys(l) as (keyof MethodOptions)[]) {
+      const v = l[k];
+      if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+    }
+  }
+  return out ?? base;
+}
+
+/** Does `retryExceptions` allow retrying this error? */
+export function isRetryable(call: ResolvedCall, error: unknown): boolean {
+  const re = call.retryExceptions;
+  if (re === true) return true;
+  if (re === false) return false;
+  return re.some((c) => error instanceof (c as unknown as new () => Error));
+}

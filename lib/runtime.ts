@@ -1,0 +1,85 @@
+// The runtime: the live actors, their names, and the in-process host of remote functions. init() starts
+// one explicitly; the first use starts a default one; shutdown() kills everything and forgets it.
+import { ActorCore, type ActorOwner } from './actor-core.js';
+import { creation, type ClassInfo } from './actor.js';
+import { ActorDiedError, ActorNotFoundError, TaskCancelledError, TroupeError, actorLabel } from './errors.js';
+import type { ActorOptions } from './options.js';
+import type { Task, TaskHost } from './task.js';
+import type { ActorHandle } from './types.js';
+
+/** Options of init(). There are none yet for in-process actors; unknown keys are rejected. */
+export type InitOptions = Record<string, never>;
+
+export class Runtime implements ActorOwner, TaskHost {
+  readonly actors = new Map<string, ActorCore>();
+  readonly names = new Map<string, ActorCore>();
+  /** Remote-function calls not yet settled (shutdown stops them). */
+  readonly tasks = new Set<Task>();
+  readonly actorId = undefined;
+  readonly className = undefined;
+  #nextId = 1;
+
+  create(info: ClassInfo, options: ActorOptions, args: unknown[]): ActorHandle<unknown> {
+    const name = options.name;
+    if (name !== undefined) {
+      const existing = this.names.get(name);
+      if (existing !== undefined) {
+        if (options.getIfExists) return existing.handle;
+        throw new TroupeError(`the actor name '${name}' is taken by ${actorLabel(existing)}; pass getIfExists: true to get that actor`);
+      }
+    }
+    const core = new ActorCore(this, `${this.#nextId++}`, info, options, args);
+    this.actors.set(core.id, core);
+    if (name !== undefined) this.names.set(name, core);
+    return core.handle;
+  }
+
+  released(core: ActorCore): void {
+    this.actors.delete(core.id);
+    if (core.name !== undefined && this.names.get(core.name) === core) this.names.delete(core.name);
+  }
+
+  /** TaskHost for remote functions. */
+  settled(task: Task): void {
+    this.tasks.delete(task);
+  }
+
+  get(name: string): ActorCore {
+    if (typeof name !== 'string') throw new TypeError(`getActor: name must be a string, got ${typeof name}`);
+    const core = this.names.get(name);
+    if (core === undefined) throw new ActorNotFoundError(name);
+    return core;
+  }
+
+  close(): void {
+    for (const core of [...this.actors.values()]) core.die(new ActorDiedError(core, 'the runtime was shut down'));
+    for (const t of [...this.tasks]) t.stop(new TaskCancelledError(t));
+  }
+}
+
+let current: Runtime | undefined;
+
+/** The runtime in use, started on first use. */
+export function runtime(): Runtime {
+  return (current ??= new Runtime());
+}
+
+/** Starts the runtime explicitly (optional: the first use starts one). Throws if one is running. */
+export function init(options?: InitOptions): void {
+  if (options !== undefined) {
+    const keys = Object.keys(options);
+    if (keys.length > 0) throw new TypeError(`init: unknown option '${keys[0]}'`);
+  }
+  if (current !== undefined) throw new TroupeError('init: a runtime is already running; call shutdown() first');
+  current = new Runtime();
+}
+
+/** Kills every actor (pending calls reject with ActorDiedError), stops remote-function calls
+ *  (TaskCancelledError) and forgets the runtime; a later call starts afresh. */
+export async function shutdown(): Promise<void> {
+  const r = current;
+  current = undefined;
+  r?.close();
+}
+
+creation.create = (info, options, args) => runtime().create(info, options, args);

@@ -1,0 +1,238 @@
+// Streams (G1-G13): StreamCore is the buffer between one producing task and one ObjectRefGenerator.
+// The producer holds the core, never the generator, so a dropped generator can be collected; its
+// FinalizationRegistry entry then releases the unconsumed items and any producer held by backpressure (G9).
+import { ObjectRef, refs } from './ref.js';
+import { store } from './store.js';
+
+/** How the producing task is reached from its stream: cancel() and return() go through here. */
+export interface StreamOwner {
+  cancel(force: boolean): void;
+}
+
+type Waiter = (r: IteratorResult<ObjectRef<any>, undefined>) => void;
+
+export class StreamCore<T = unknown, R = unknown> {
+  readonly #buffer: T[] = [];
+  #head = 0;
+  /** Items pushed so far, over every attempt: a retry skips this many (G12). */
+  produced = 0;
+  /** Items taken with next(). */
+  taken = 0;
+  /** No more items will come: the task ended, failed, was cancelled, or the consumer closed the stream. */
+  ended = false;
+  /** The consumer is gone (return() or the generator was collected): output is discarded. */
+  detached = false;
+  #error: { e: unknown } | undefined = undefined;
+  #errorTaken = false;
+  #waiters: Waiter[] = [];
+  #credit: (() => void) | undefined = undefined;
+  #readyListeners: (() => void)[] | undefined = undefined;
+  readonly completed: ObjectRef<R>;
+
+  constructor(
+    readonly owner: StreamOwner,
+    readonly backpressure: number,
+  ) {
+    this.completed = refs.create<R>(owner);
+  }
+
+  /** Producer side: one item. Returns true if the producer should pause for credit (G10). */
+  push(value: T): boolean {
+    this.produced++;
+    if (this.ended || this.detached) return false;
+    const w = this.#waiters.shift();
+    if (w !== undefined) {
+      this.taken++;
+      w({ done: false, value: refs.resolved(value) });
+    } else {
+      this.#buffer.push(value);
+      store.objects++;
+      this.#notifyReady();
+    }
+    return this.produced - this.taken >= this.backpressure;
+  }
+
+  /** Producer side: resolves when the consumer has taken enough to go on, or the stream has ended. */
+  credit(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#credit = resolve;
+    });
+  }
+
+  /** Ends the stream once: with the return value, or with an error item (G5, G6, G11). */
+  end(error: { e: unknown } | undefined, returned?: R): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.#releaseCredit();
+    if (error !== undefined) {
+      refs.reject(this.completed, error.e);
+      if (!this.detached) this.#error = error;
+    } else {
+      refs.resolve(this.completed, returned);
+    }
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w(this.#takeEnd());
+    this.#notifyReady();
+  }
+
+  /** Consumer side (next()). */
+  take(): IteratorResult<ObjectRef<T>, undefined> | undefined {
+    if (this.#head < this.#buffer.length) {
+      const value = this.#buffer[this.#head] as T;
+      (this.#buffer as unknown[])[this.#head++] = undefined;
+      if (this.#head === this.#buffer.length) {
+        this.#buffer.length = 0;
+        this.#head = 0;
+      }
+      store.objects--;
+      this.taken++;
+      if (this.#credit !== undefined && this.produced - this.taken < this.backpressure) this.#releaseCredit();
+      return { done: false, value: refs.resolved(value) };
+    }
+    if (this.ended || this.detached) return this.#takeEnd();
+    return undefined;
+  }
+
+  wait(): Promise<IteratorResult<ObjectRef<T>, undefined>> {
+    return new Promise((resolve) => {
+      this.#waiters.push(resolve);
+      // A consumer waiting for an item gives the producer room to make it (G10 with N = 1).
+      if (this.#credit !== undefined) this.#releaseCredit();
+    });
+  }
+
+  #takeEnd(): IteratorResult<ObjectRef<T>, undefined> {
+    if (this.#error !== undefined && !this.#errorTaken) {
+      this.#errorTaken = true;
+      return { done: false, value: refs.failed(this.#error.e) };
+    }
+    return { done: true, value: undefined };
+  }
+
+  /** Consumer side: drop what is buffered and stop caring about output (return(), or the generator was collected). */
+  detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    store.objects -= this.#buffer.length - this.#head;
+    this.#buffer.length = 0;
+    this.#head = 0;
+    this.#error = undefined;
+    this.#releaseCredit();
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w({ done: true, value: undefined });
+  }
+
+  #releaseCredit(): void {
+    const c = this.#credit;
+    if (c !== undefined) {
+      this.#credit = undefined;
+      c();
+    }
+  }
+
+  /** Would next() answer without waiting? (An exhausted stream answers `done` at once: G8.) */
+  get ready(): boolean {
+    return this.#head < this.#buffer.length || this.ended || this.detached;
+  }
+
+  get hasUntakenError(): boolean {
+    return this.#error !== undefined && !this.#errorTaken;
+  }
+
+  get buffered(): number {
+    return this.#buffer.length - this.#head;
+  }
+
+  onReady(listener: () => void): void {
+    if (this.ready) listener();
+    else (this.#readyListeners ??= []).push(listener);
+  }
+
+  #notifyReady(): void {
+    const ls = this.#readyListeners;
+    if (ls !== undefined) {
+      this.#readyListeners = undefined;
+      for (const l of ls) l();
+    }
+  }
+}
+
+/** Module-internal access to a generator's core (for wait() and cancel()). */
+export let streams: {
+  create<V, W>(core: StreamCore<V, W>): ObjectRefGenerator<V, W>;
+  core(g: ObjectRefGenerator<any, any>): StreamCore<any, any>;
+};
+
+const released = new FinalizationRegistry<StreamCore<any, any>>((core) => core.detach());
+const token = Symbol('troupe.stream');
+
+/**
+ * The stream a generator method or remote generator returns at once (G1): an async iterator of refs, one per
+ * yielded item, in yield order (G3), ending with one error ref if the producer failed (G5, G6).
+ */
+export class ObjectRefGenerator<T = unknown, R = unknown> implements AsyncIterableIterator<ObjectRef<T>> {
+  readonly #core: StreamCore<T, R>;
+
+  /** @internal streams are made by `.remote()`, never by `new`. */
+  constructor(key: symbol, core: StreamCore<T, R>) {
+    if (key !== token) throw new TypeError('ObjectRefGenerator cannot be constructed directly: call a generator method with .remote()');
+    this.#core = core;
+    released.register(this, core, core);
+  }
+
+  /** The ref of the next item as soon as it has been yielded (G2); `done` after the last (and after an error item). */
+  next(): Promise<IteratorResult<ObjectRef<T>, undefined>> {
+    const r = this.#core.take();
+    return r !== undefined ? Promise.resolve(r) : this.#core.wait();
+  }
+
+  /** Closes the stream (what `break` in `for await` calls): production stops at the producer's next yield,
+   *  unconsumed items are released (G13). */
+  async return(): Promise<IteratorResult<ObjectRef<T>, undefined>> {
+    const core = this.#core;
+    if (!core.ended) core.owner.cancel(false);
+    core.detach();
+    released.unregister(core);
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** A ref that settles when the whole task has ended: the generator's return value, or its error (G7). */
+  completed(): ObjectRef<R> {
+    return this.#core.completed;
+  }
+
+  /** Would next() return an item (or the error item) without waiting? */
+  nextReady(): boolean {
+    const c = this.#core;
+    return c.buffered > 0 || c.hasUntakenError;
+  }
+
+  /** Has every output, the error item included, been taken? */
+  isFinished(): boolean {
+    const c = this.#core;
+    return (c.ended || c.detached) && c.buffered === 0 && !c.hasUntakenError;
+  }
+
+  /** The items' values directly; throws at the error item. */
+  async *values(): AsyncGenerator<T, void, undefined> {
+    for await (const ref of this) yield await ref;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return 'ObjectRefGenerator';
+  }
+
+  static {
+    streams = {
+      create: <V, W>(core: StreamCore<V, W>) => new ObjectRefGenerator<V, W>(token, core),
+      core: (g) => g.#core,
+    };
+  }
+}
+

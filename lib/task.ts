@@ -1,0 +1,234 @@
+// Task: one call of an actor method or remote function, from submission to its single settlement. It
+// resolves ref arguments (A11), runs attempts (retries: G12), drives a generator into its stream, and
+// settles its output exactly once, whichever of success, error, cancel or death comes first.
+import { currentTask, type ContextSource } from './context.js';
+import { TaskCancelledError, TaskError, type TaskSite } from './errors.js';
+import { events } from './events.js';
+import { isRetryable, type ResolvedCall } from './options.js';
+import { ObjectRef, refs, type Cancellable } from './ref.js';
+import { ObjectRefGenerator, StreamCore, streams } from './stream.js';
+
+/** Where a task runs: an actor or the remote-function host. */
+export interface TaskHost {
+  readonly actorId: string | undefined;
+  readonly className: string | undefined;
+  /** Called once, when the task's output has settled. */
+  settled(task: Task): void;
+}
+
+/** The function a task calls, and how: `stream` for generator functions (G1). */
+export interface Callable {
+  readonly name: string;
+  readonly fn: (...args: unknown[]) => unknown;
+  readonly stream: boolean;
+}
+
+let nextTaskId = 1;
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
+
+/** Throws a TypeError if an argument cannot be passed (a stream, G13); tells whether any argument is a ref. */
+export function checkArgs(args: readonly unknown[], where: string): boolean {
+  let hasRefs = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a instanceof ObjectRef) hasRefs = true;
+    else if (a instanceof ObjectRefGenerator) {
+      throw new TypeError(`${where}: argument ${i} is an ObjectRefGenerator; a stream cannot be passed to another call (pass its refs or values instead)`);
+    }
+  }
+  return hasRefs;
+}
+
+export class Task implements ContextSource, Cancellable, TaskSite {
+  readonly id = nextTaskId++;
+  attempt = 0;
+  /** Stopped by cancel or death: the running code's later output is ignored and a stream stops at its next yield. */
+  stopped = false;
+  running = false;
+  settledOutput = false;
+  readonly ref: ObjectRef<unknown> | undefined;
+  readonly core: StreamCore | undefined;
+  #controller: AbortController | undefined = undefined;
+  #startedAt = 0;
+
+  constructor(
+    readonly host: TaskHost,
+    readonly callable: Callable,
+    readonly args: unknown[],
+    readonly call: ResolvedCall,
+    readonly hasRefArgs: boolean,
+  ) {
+    if (callable.stream) {
+      this.ref = undefined;
+      this.core = new StreamCore(this, call.backpressure);
+    } else {
+      this.ref = refs.create(this);
+      this.core = undefined;
+    }
+  }
+
+  get actorId(): string | undefined {
+    return this.host.actorId;
+  }
+  get className(): string | undefined {
+    return this.host.className;
+  }
+  get method(): string {
+    return this.callable.name;
+  }
+  get taskId(): number {
+    return this.id;
+  }
+
+  /** What `.remote()` returns. */
+  output(): ObjectRef<unknown> | ObjectRefGenerator {
+    return this.ref ?? streams.create(this.core!);
+  }
+
+  signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    if (this.stopped && !this.#controller.signal.aborted) this.#controller.abort(new TaskCancelledError(this));
+    return this.#controller.signal;
+  }
+
+  /** cancel(ref): a queued call never runs; a running one has its signal aborted; either rejects at once (G11). */
+  cancel(_force: boolean): void {
+    this.stop(new TaskCancelledError(this));
+  }
+
+  /** Ends the task from outside (cancel, kill): the output fails with `error` now. */
+  stop(error: Error): void {
+    if (this.settledOutput) return;
+    this.stopped = true;
+    this.#controller?.abort(error);
+    this.#fail(error);
+  }
+
+  /** Runs the task on `target` (the actor instance, or undefined). Resolves when the code has finished,
+   *  which may be after the output settled (a cancelled call still holds its slot until it returns). */
+  run(target: unknown): Promise<void> | undefined {
+    if (this.settledOutput) return undefined;
+    this.running = true;
+    if (events.listenerCount('task:start') > 0 || events.listenerCount('task:end') > 0) this.#emitStart();
+    if (this.hasRefArgs) return this.#runAfterArgs(target);
+    return currentTask.run(this, attemptOnce, this, target);
+  }
+
+  /** Makes the task runnable again after its actor restarted (A7 maxTaskRetries). */
+  retryAfterRestart(): void {
+    this.attempt++;
+    this.running = false;
+  }
+
+  async #runAfterArgs(target: unknown): Promise<void> {
+    const args = this.args;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (!(a instanceof ObjectRef)) continue;
+      try {
+        args[i] = await a;
+      } catch (e) {
+        this.#fail(e);
+        return;
+      }
+      if (this.stopped) return;
+    }
+    return currentTask.run(this, attemptOnce, this, target);
+  }
+
+  /** One attempt; returns a promise only when the code is asynchronous. */
+  attempt1(target: unknown): Promise<void> | undefined {
+    const attempt = this.attempt;
+    let result: unknown;
+    try {
+      result = this.callable.fn.apply(target, this.args);
+    } catch (e) {
+      return this.#failed(e, target, attempt);
+    }
+    if (this.core !== undefined) return this.#pump(result as Iterator<unknown> | AsyncIterator<unknown>, target, attempt);
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(
+        (v) => {
+          if (attempt === this.attempt) this.#succeed(v);
+        },
+        (e) => this.#failed(e, target, attempt),
+      );
+    }
+    this.#succeed(result);
+    return undefined;
+  }
+
+  #failed(error: unknown, target: unknown, attempt: number): Promise<void> | undefined {
+    if (attempt !== this.attempt || this.stopped) return undefined;
+    if (this.attempt < this.call.maxRetries && isRetryable(this.call, error)) {
+      this.attempt++;
+      return this.attempt1(target);
+    }
+    this.#fail(new TaskError(this, error));
+    return undefined;
+  }
+
+  /** Drives a generator into the stream; items an earlier attempt delivered are skipped (G12). */
+  async #pump(gen: Iterator<unknown> | AsyncIterator<unknown>, target: unknown, attempt: number): Promise<void> {
+    const core = this.core!;
+    const skip = core.produced;
+    let index = 0;
+    try {
+      for (;;) {
+        const step = await gen.next();
+        if (attempt !== this.attempt) return;
+        if (this.stopped) {
+          await gen.return?.();
+          return;
+        }
+        if (step.done) {
+          this.#succeed(step.value);
+          return;
+        }
+        if (index++ < skip) continue;
+        if (core.push(step.value)) {
+          await core.credit();
+          if (this.stopped) {
+            await gen.return?.();
+            return;
+          }
+        }
+      }
+    } catch (e) {
+      return this.#failed(e, target, attempt);
+    }
+  }
+
+  #succeed(value: unknown): void {
+    if (this.settledOutput) return;
+    this.settledOutput = true;
+    if (this.ref !== undefined) refs.resolve(this.ref, value);
+    else this.core!.end(undefined, value);
+    this.#finish(true);
+  }
+
+  #fail(error: unknown): void {
+    if (this.settledOutput) return;
+    this.settledOutput = true;
+    if (this.ref !== undefined) refs.reject(this.ref, error);
+    else this.core!.end({ e: error });
+    this.#finish(false);
+  }
+
+  #finish(ok: boolean): void {
+    this.host.settled(this);
+    if (this.#startedAt !== 0 && events.listenerCount('task:end') > 0) {
+      events.emit('task:end', { taskId: this.id, actorId: this.actorId, method: this.method, ok, ms: performance.now() - this.#startedAt });
+    }
+  }
+
+  #emitStart(): void {
+    this.#startedAt = performance.now();
+    events.emit('task:start', { taskId: this.id, actorId: this.actorId, method: this.method, attempt: this.attempt });
+  }
+}
+
+function attemptOnce(task: Task, target: unknown): Promise<void> | undefined {
+  return task.attempt1(target);
+}
