@@ -1,6 +1,6 @@
-// ActorCore: one live actor. It owns the instance, the lifecycle snapshot (lifecycle.ts), the executor that
-// queues and runs its calls, and the set of calls not yet settled, so that a kill or a restart reaches
-// every one of them (A6, A7, A8).
+// ActorCore: one live actor. It owns the instance, the lifecycle snapshot (lifecycle.ts) and the executor
+// that queues and runs its calls; a kill or a restart takes every queued and running call back from the
+// executor, so that each one is settled or retried (A6, A7, A8).
 import type { ClassInfo, MethodInfo } from './actor.js';
 import { ActorDiedError, actorLabel } from './errors.js';
 import { events } from './events.js';
@@ -28,7 +28,6 @@ export class ActorCore implements TaskHost, HandleTarget {
   readonly className: string;
   readonly methods: ReadonlyMap<string, MethodInfo>;
   readonly groups: ReadonlyMap<string | undefined, number>;
-  readonly live = new Set<Task>();
   snapshot: LifecycleSnapshot = initialLifecycle;
   restarts = 0;
   #executor: Executor;
@@ -63,9 +62,7 @@ export class ActorCore implements TaskHost, HandleTarget {
     return this.#executor.running;
   }
   get queued(): number {
-    let n = 0;
-    for (const t of this.live) if (!t.running) n++;
-    return n;
+    return this.#executor.queued;
   }
 
   #makeExecutor(): Executor {
@@ -98,13 +95,12 @@ export class ActorCore implements TaskHost, HandleTarget {
     const hasRefs = checkArgs(args, `${this.className}.${method.name}`);
     if (this.#death !== undefined) return deadOutput(method, this.#death);
     const task = new Task(this, method, args, call, hasRefs);
-    this.live.add(task);
     this.#executor.submit(task);
     return task.output();
   }
 
-  settled(task: Task): void {
-    this.live.delete(task);
+  withdraw(task: Task): void {
+    this.#executor.remove(task);
   }
 
   /** kill(): dies now, or restarts when allowed and asked for (A8). */
@@ -124,20 +120,20 @@ export class ActorCore implements TaskHost, HandleTarget {
     if (this.#death !== undefined) return;
     this.#death = error;
     this.#to('DIE');
-    this.#executor.close();
+    const { queued, running } = this.#executor.close();
     this.#instance = undefined;
-    for (const t of [...this.live]) t.stop(error);
+    for (const t of running) t.stop(error);
+    for (const t of queued) t.stop(error);
     this.owner.released(this);
   }
 
   #restart(reason: string, cause: unknown): void {
     this.restarts++;
     this.#to('CRASH');
-    const queued = this.#executor.close();
+    const { queued, running } = this.#executor.close();
     const retried: Task[] = [];
     const error = new ActorDiedError(this, `${reason}; the actor restarts`, cause);
-    for (const t of this.live) {
-      if (!t.running) continue;
+    for (const t of running) {
       if (t.attempt < t.call.maxTaskRetries) {
         t.retryAfterRestart();
         retried.push(t);

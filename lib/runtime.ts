@@ -3,12 +3,17 @@
 import { ActorCore, type ActorOwner } from './actor-core.js';
 import { creation, type ClassInfo } from './actor.js';
 import { ActorDiedError, ActorNotFoundError, TaskCancelledError, TroupeError, actorLabel } from './errors.js';
+import { useAsyncContext } from './context.js';
 import type { ActorOptions } from './options.js';
 import type { Task, TaskHost } from './task.js';
 import type { ActorHandle } from './types.js';
 
-/** Options of init(). There are none yet for in-process actors; unknown keys are rejected. */
-export type InitOptions = Record<string, never>;
+/** Options of init(); unknown keys are rejected. */
+export interface InitOptions {
+  /** Make taskContext() work after an await, through AsyncLocalStorage (default false: on Node 20 it makes
+   *  every await in the process slower; without it, call taskContext() before the method's first await). */
+  asyncContext?: boolean;
+}
 
 export class Runtime implements ActorOwner, TaskHost {
   readonly actors = new Map<string, ActorCore>();
@@ -67,11 +72,13 @@ export function runtime(): Runtime {
 /** Starts the runtime explicitly (optional: the first use starts one). Throws if one is running. */
 export function init(options?: InitOptions): void {
   if (options !== undefined) {
-    const keys = Object.keys(options);
-    if (keys.length > 0) throw new TypeError(`init: unknown option '${keys[0]}'`);
+    if (options === null || typeof options !== 'object') throw new TypeError('init: options must be an object');
+    for (const k of Object.keys(options)) if (k !== 'asyncContext') throw new TypeError(`init: unknown option '${k}' (known: asyncContext)`);
+    if (options.asyncContext !== undefined && typeof options.asyncContext !== 'boolean') throw new TypeError('init: asyncContext must be a boolean');
   }
   if (current !== undefined) throw new TroupeError('init: a runtime is already running; call shutdown() first');
   current = new Runtime();
+  useAsyncContext(options?.asyncContext ?? false);
 }
 
 /** Kills every actor (pending calls reject with ActorDiedError), stops remote-function calls
@@ -80,6 +87,7 @@ export async function shutdown(): Promise<void> {
   const r = current;
   current = undefined;
   r?.close();
+  useAsyncContext(false);
 }
 
 creation.create = (info, options, args) => runtime().create(info, options, args);

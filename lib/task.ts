@@ -1,7 +1,7 @@
 // Task: one call of an actor method or remote function, from submission to its single settlement. It
 // resolves ref arguments (A11), runs attempts (retries: G12), drives a generator into its stream, and
 // settles its output exactly once, whichever of success, error, cancel or death comes first.
-import { currentTask, type ContextSource } from './context.js';
+import { runAs, type ContextSource } from './context.js';
 import { TaskCancelledError, TaskError, type TaskSite } from './errors.js';
 import { events } from './events.js';
 import { isRetryable, type ResolvedCall } from './options.js';
@@ -13,7 +13,9 @@ export interface TaskHost {
   readonly actorId: string | undefined;
   readonly className: string | undefined;
   /** Called once, when the task's output has settled. */
-  settled(task: Task): void;
+  settled?(task: Task): void;
+  /** A queued task was stopped: take it out of the queue. */
+  withdraw?(task: Task): void;
 }
 
 /** The function a task calls, and how: `stream` for generator functions (G1). */
@@ -102,6 +104,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     if (this.settledOutput) return;
     this.stopped = true;
     this.#controller?.abort(error);
+    if (!this.running) this.host.withdraw?.(this);
     this.#fail(error);
   }
 
@@ -112,7 +115,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     this.running = true;
     if (events.listenerCount('task:start') > 0 || events.listenerCount('task:end') > 0) this.#emitStart();
     if (this.hasRefArgs) return this.#runAfterArgs(target);
-    return currentTask.run(this, attemptOnce, this, target);
+    return runAs(this, attemptOnce, this, target);
   }
 
   /** Makes the task runnable again after its actor restarted (A7 maxTaskRetries). */
@@ -134,7 +137,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
       }
       if (this.stopped) return;
     }
-    return currentTask.run(this, attemptOnce, this, target);
+    return runAs(this, attemptOnce, this, target);
   }
 
   /** One attempt; returns a promise only when the code is asynchronous. */
@@ -176,7 +179,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     let index = 0;
     try {
       for (;;) {
-        const step = await gen.next();
+        const step = await runAs(this, step1, gen, undefined);
         if (attempt !== this.attempt) return;
         if (this.stopped) {
           await gen.return?.();
@@ -217,7 +220,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
   }
 
   #finish(ok: boolean): void {
-    this.host.settled(this);
+    this.host.settled?.(this);
     if (this.#startedAt !== 0 && events.listenerCount('task:end') > 0) {
       events.emit('task:end', { taskId: this.id, actorId: this.actorId, method: this.method, ok, ms: performance.now() - this.#startedAt });
     }
@@ -227,6 +230,10 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     this.#startedAt = performance.now();
     events.emit('task:start', { taskId: this.id, actorId: this.actorId, method: this.method, attempt: this.attempt });
   }
+}
+
+function step1(gen: Iterator<unknown> | AsyncIterator<unknown>): IteratorResult<unknown> | Promise<IteratorResult<unknown>> {
+  return gen.next();
 }
 
 function attemptOnce(task: Task, target: unknown): Promise<void> | undefined {

@@ -4,12 +4,14 @@
 // busy group pays p-queue once per lane rather than once per call (p-queue costs ~1-3 µs a job).
 import PQueue from 'p-queue';
 import { Fifo } from '../fifo.js';
+import { microtask } from '../microtask.js';
 import type { Task } from '../task.js';
 import type { Executor } from './executor.js';
 
 class Group {
   readonly fifo = new Fifo<Task>();
-  running = 0;
+  /** Calls whose code is still running (awaiting). */
+  readonly running = new Set<Task>();
   #pq: PQueue | undefined = undefined;
   #parked: ((wake: boolean) => void)[] = [];
   #releaseScheduled = false;
@@ -49,9 +51,9 @@ class Group {
       }
       const pending = task.run(this.owner.target);
       if (pending !== undefined) {
-        this.running++;
+        this.running.add(task);
         await pending;
-        this.running--;
+        this.running.delete(task);
       }
     }
   };
@@ -80,8 +82,18 @@ export class AsyncExecutor implements Executor {
 
   get running(): number {
     let n = 0;
-    for (const g of this.#groups.values()) n += g.running;
+    for (const g of this.#groups.values()) n += g.running.size;
     return n;
+  }
+
+  get queued(): number {
+    let n = 0;
+    for (const g of this.#groups.values()) n += g.fifo.size;
+    return n;
+  }
+
+  remove(task: Task): boolean {
+    return this.#groups.get(task.call.concurrencyGroup)?.fifo.remove(task) ?? false;
   }
 
   submit(task: Task): void {
@@ -99,19 +111,23 @@ export class AsyncExecutor implements Executor {
     if (!this.#scheduled) this.#schedule();
   }
 
-  close(): Task[] {
+  close(): { queued: Task[]; running: Task[] } {
     this.isOpen = false;
-    const out: Task[] = [];
+    const queued: Task[] = [];
+    const running: Task[] = [];
     for (const g of this.#groups.values()) {
       g.releaseParked();
-      out.push(...g.fifo.drain());
+      queued.push(...g.fifo.drain());
+      running.push(...g.running);
+      g.running.clear();
     }
-    return out.sort((a, b) => a.id - b.id);
+    const byId = (a: Task, b: Task) => a.id - b.id;
+    return { queued: queued.sort(byId), running: running.sort(byId) };
   }
 
   #schedule(): void {
     this.#scheduled = true;
-    queueMicrotask(this.#dispatch);
+    microtask(this.#dispatch);
   }
 
   readonly #dispatch = (): void => {

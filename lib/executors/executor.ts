@@ -7,8 +7,13 @@ export interface Executor {
   submit(task: Task): void;
   /** Starts running queued calls against `target` (the actor instance). */
   open(target: unknown): void;
-  /** Stops starting calls and hands back those still queued, in order. Running calls finish on their own. */
-  close(): Task[];
-  /** Calls started and not yet finished. */
+  /** Takes a queued call out (it was cancelled); false if it is not queued here. */
+  remove(task: Task): boolean;
+  /** Stops starting calls and hands back those queued and those running, each in submission order.
+   *  Running calls are left to finish on their own; the executor forgets them. */
+  close(): { queued: Task[]; running: Task[] };
+  /** Calls started whose code has not finished. */
   readonly running: number;
+  /** Calls waiting to start. */
+  readonly queued: number;
 }
