@@ -1,7 +1,7 @@
 // ActorCore: one live actor. It owns the instance, the lifecycle snapshot (lifecycle.ts) and the executor
 // that queues and runs its calls; a kill or a restart takes every queued and running call back from the
 // executor, so that each one is settled or retried (A6, A7, A8).
-import type { ClassInfo, MethodInfo } from './actor.js';
+import { groupLimits, methodsFor, type ClassInfo, type MethodInfo } from './actor.js';
 import { ActorDiedError, actorLabel } from './errors.js';
 import { events } from './events.js';
 import { AsyncExecutor } from './executors/async.js';
@@ -18,6 +18,8 @@ import type { ActorHandle } from './types.js';
 /** What an actor needs from the runtime that owns it. */
 export interface ActorOwner {
   released(core: ActorCore): void;
+  /** The executor of a threaded actor (installed with the worker pool). */
+  threaded(core: ActorCore): Executor;
 }
 
 /** Wait before rebuilding an actor for the n-th time: none for the first, then doubling up to 1 s. */
@@ -31,7 +33,6 @@ export class ActorCore implements TaskHost, HandleTarget {
   snapshot: LifecycleSnapshot = initialLifecycle;
   restarts = 0;
   #executor: Executor;
-  #instance: object | undefined = undefined;
   #death: ActorDiedError | undefined = undefined;
 
   constructor(
@@ -42,8 +43,8 @@ export class ActorCore implements TaskHost, HandleTarget {
     readonly args: unknown[],
   ) {
     this.className = info.className;
-    this.methods = info.methods;
-    this.groups = info.groups;
+    this.methods = methodsFor(info, options);
+    this.groups = options === info.options ? info.groups : groupLimits(options);
     this.#executor = this.#makeExecutor();
     this.handle = makeHandle(this);
     queueMicrotask(() => this.#construct());
@@ -66,7 +67,9 @@ export class ActorCore implements TaskHost, HandleTarget {
   }
 
   #makeExecutor(): Executor {
-    return this.options.mode === 'async' ? new AsyncExecutor(this.groups) : new SyncExecutor();
+    const mode = this.options.mode;
+    if (mode === 'threaded') return this.owner.threaded(this);
+    return mode === 'async' ? new AsyncExecutor(this.groups) : new SyncExecutor();
   }
 
   #to(type: LifecycleEvent['type']): void {
@@ -80,19 +83,37 @@ export class ActorCore implements TaskHost, HandleTarget {
 
   #construct(): void {
     if (this.state === 'dead') return;
+    const executor = this.#executor;
+    let started: void | Promise<void>;
     try {
-      this.#instance = Reflect.construct(this.info.cls, this.args) as object;
+      started = executor.start(this.info, this.args);
     } catch (e) {
       this.crash('its constructor threw', e);
       return;
     }
-    this.#to('READY');
-    this.#executor.open(this.#instance);
+    if (started === undefined) this.#to('READY');
+    else {
+      started.then(
+        () => executor === this.#executor && this.state !== 'dead' && this.#to('READY'),
+        (e: unknown) => {
+          if (executor !== this.#executor || this.state === 'dead') return;
+          if ((e as { notFound?: boolean }).notFound) this.die(new ActorDiedError(this, 'its class could not be found in the worker', e));
+          else this.crash('its constructor threw', e);
+        },
+      );
+    }
+  }
+
+  /** The worker this actor lived on died (A7). */
+  workerDied(cause: Error): void {
+    if (this.state !== 'dead') this.crash('its worker died', cause);
   }
 
   /** A call through the handle: never throws for a dead actor (the output rejects); throws TypeError for bad arguments. */
   call(method: MethodInfo, args: unknown[], call: ResolvedCall): ObjectRef<unknown> | ObjectRefGenerator {
-    const hasRefs = checkArgs(args, `${this.className}.${method.name}`);
+    const where = `${this.className}.${method.name}`;
+    const hasRefs = checkArgs(args, where);
+    if (this.#executor.check !== undefined) args = this.#executor.check(args, where);
     if (this.#death !== undefined) return deadOutput(method, this.#death);
     const task = new Task(this, method, args, call, hasRefs);
     this.#executor.submit(task);
@@ -101,6 +122,10 @@ export class ActorCore implements TaskHost, HandleTarget {
 
   withdraw(task: Task): void {
     this.#executor.remove(task);
+  }
+
+  cancelRunning(task: Task, force: boolean): void {
+    this.#executor.cancelRunning?.(task, force);
   }
 
   /** kill(): dies now, or restarts when allowed and asked for (A8). */
@@ -121,7 +146,7 @@ export class ActorCore implements TaskHost, HandleTarget {
     this.#death = error;
     this.#to('DIE');
     const { queued, running } = this.#executor.close();
-    this.#instance = undefined;
+    this.#executor.dispose?.();
     for (const t of running) t.stop(error);
     for (const t of queued) t.stop(error);
     this.owner.released(this);
@@ -139,7 +164,7 @@ export class ActorCore implements TaskHost, HandleTarget {
         retried.push(t);
       } else t.stop(error);
     }
-    this.#instance = undefined;
+    this.#executor.dispose?.();
     this.#executor = this.#makeExecutor();
     for (const t of retried) this.#executor.submit(t);
     for (const t of queued) this.#executor.submit(t);

@@ -1,6 +1,7 @@
 // Declaring actors: the Actor base class (typed `Class.remote()`), the @actor and @method decorators,
 // defineActor() for plain JavaScript, and the per-class record (options, methods) they build.
-import { TroupeError } from './errors.js';
+import { callerModule } from './threaded/module-url.js';
+import { register } from './threaded/registry.js';
 import {
   checkActorOptions,
   checkCallOptions,
@@ -18,11 +19,15 @@ type AnyClass = abstract new (...args: never[]) => object;
 export interface MethodInfo extends Callable {
   /** Class defaults and @method options merged. */
   readonly call: ResolvedCall;
+  /** The @method options alone. */
+  readonly options?: MethodOptions | undefined;
 }
 
 /** Everything the runtime knows of an actor class. */
 export interface ClassInfo {
   readonly cls: new (...args: unknown[]) => object;
+  /** Threaded classes: the module a worker imports to find the class. */
+  readonly module: string | undefined;
   readonly className: string;
   readonly options: ActorOptions;
   readonly methods: ReadonlyMap<string, MethodInfo>;
@@ -32,6 +37,7 @@ export interface ClassInfo {
 
 const methodOptions = new WeakMap<Function, MethodOptions>();
 const declared = new WeakMap<Function, ActorOptions>();
+const modules = new WeakMap<Function, string>();
 const infos = new WeakMap<Function, ClassInfo>();
 
 /** Creating an actor is the runtime's job; the runtime installs it here when its module loads. */
@@ -52,10 +58,28 @@ function methodsOf(cls: Function, defaults: ResolvedCall): Map<string, MethodInf
       const d = Object.getOwnPropertyDescriptor(p, name)!;
       if (typeof d.value !== 'function') continue;
       const fn = d.value as (...args: unknown[]) => unknown;
-      out.set(name, { name, fn, stream: isStream(fn), call: resolveCall(defaults, methodOptions.get(fn)) });
+      const options = methodOptions.get(fn);
+      out.set(name, { name, fn, stream: isStream(fn), options, call: resolveCall(defaults, options) });
     }
   }
   return out;
+}
+
+/** The methods as an actor created with `options` calls them: its maxTaskRetries under each method's own. */
+export function methodsFor(info: ClassInfo, options: ActorOptions): ReadonlyMap<string, MethodInfo> {
+  if (options === info.options || options.maxTaskRetries === info.options.maxTaskRetries) return info.methods;
+  const defaults = resolveCall(DEFAULT_CALL, { maxTaskRetries: options.maxTaskRetries });
+  const out = new Map<string, MethodInfo>();
+  for (const [k, m] of info.methods) out.set(k, { ...m, call: resolveCall(defaults, m.options) });
+  return out;
+}
+
+/** The concurrency limit of each group (undefined: the default group) for actors with these options. */
+export function groupLimits(options: ActorOptions): Map<string | undefined, number> {
+  const dflt = options.mode === 'async' ? (options.maxConcurrency ?? 1000) : options.mode === 'threaded' ? (options.maxConcurrency ?? 1) : 1;
+  const groups = new Map<string | undefined, number>([[undefined, dflt]]);
+  for (const [g, n] of Object.entries(options.concurrencyGroups ?? {})) groups.set(g, n);
+  return groups;
 }
 
 /** The record for `cls`, built on first use from its declared options (none: a sync actor). */
@@ -66,15 +90,14 @@ export function classInfo(cls: Function): ClassInfo {
   const className = cls.name || 'AnonymousActor';
   const defaults = resolveCall(DEFAULT_CALL, { maxTaskRetries: options.maxTaskRetries });
   const methods = methodsOf(cls, defaults);
-  const groups = new Map<string | undefined, number>([[undefined, options.mode === 'async' ? (options.maxConcurrency ?? 1000) : 1]]);
-  for (const [g, n] of Object.entries(options.concurrencyGroups ?? {})) groups.set(g, n);
+  const groups = groupLimits(options);
   for (const m of methods.values()) {
     const g = m.call.concurrencyGroup;
     if (g !== undefined && !groups.has(g)) {
       throw new TypeError(`${className}.${m.name}: @method concurrencyGroup '${g}' is not declared in the actor's concurrencyGroups`);
     }
   }
-  info = { cls: cls as ClassInfo['cls'], className, options, methods, groups };
+  info = { cls: cls as ClassInfo['cls'], module: modules.get(cls), className, options, methods, groups };
   infos.set(cls, info);
   return info;
 }
@@ -83,7 +106,11 @@ function declare(cls: Function, options: ActorOptions | undefined): void {
   const where = `@actor on ${cls.name || 'an anonymous class'}`;
   const o = checkActorOptions(options, where);
   if (o.mode === 'threaded') {
-    throw new TroupeError(`${where}: mode 'threaded' is not yet supported (in-process 'sync' and 'async' actors are)`);
+    const url = o.module ?? callerModule();
+    if (url !== undefined) {
+      modules.set(cls, url);
+      register('class', { url, name: cls.name }, cls);
+    }
   }
   declared.set(cls, o);
   infos.delete(cls);

@@ -66,6 +66,11 @@ export class GetTimeoutError extends TroupeError {
   }
 }
 
+/** A value cannot cross to a worker thread (a function, a symbol, a stream): nothing was sent. */
+export class SerializationError extends TroupeError {
+  override name = 'SerializationError';
+}
+
 /** `getActor(name)` found no live actor of that name (A9). */
 export class ActorNotFoundError extends TroupeError {
   override name = 'ActorNotFoundError';

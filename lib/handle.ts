@@ -35,6 +35,13 @@ function stub(core: HandleTarget, m: MethodInfo) {
   };
 }
 
+function missing(core: HandleTarget, prop: string) {
+  const fail = (): never => {
+    throw new TypeError(`${core.className} has no method '${prop}' (methods: ${[...core.methods.keys()].join(', ') || 'none'})`);
+  };
+  return { remote: fail, options: fail };
+}
+
 export function makeHandle<T>(core: HandleTarget): ActorHandle<T> {
   const stubs: Record<string, ReturnType<typeof stub>> = Object.create(null);
   const handle = new Proxy(stubs, {
@@ -44,9 +51,10 @@ export function makeHandle<T>(core: HandleTarget): ActorHandle<T> {
       if (typeof prop !== 'string') return undefined;
       const m = core.methods.get(prop);
       if (m === undefined) {
-        // Not thenable, not JSON-able: `await handle` and JSON.stringify(handle) must not throw.
+        // Not thenable, not JSON-able: `await handle` and JSON.stringify(handle) must work. Reading any other
+        // unknown property gives a stub whose calls throw, so code that probes objects does not crash.
         if (prop === 'then' || prop === 'toJSON') return undefined;
-        throw new TypeError(`${core.className} has no method '${prop}' (methods: ${[...core.methods.keys()].join(', ') || 'none'})`);
+        return missing(core, prop);
       }
       return (target[prop] = stub(core, m));
     },

@@ -15,6 +15,7 @@ export {
   TaskCancelledError,
   GetTimeoutError,
   ActorNotFoundError,
+  SerializationError,
 } from './errors.js';
 export type { ActorMode, ActorOptions, MethodOptions, CallOptions, RemoteFunctionOptions, ErrorClass } from './options.js';
 export type { ActorHandle, RemoteMethod, RemoteCall, RemoteOutput, RemoteArgs, ActorFactory } from './types.js';

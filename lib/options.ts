@@ -21,6 +21,20 @@ export interface ActorOptions {
   maxRestarts?: number;
   /** How often a call in flight when the actor died is run again after a restart (A7; default 0). */
   maxTaskRetries?: number;
+  /** Threaded: a worker of the actor's own instead of a place on a shared one. */
+  dedicated?: boolean;
+  /** Threaded and dedicated: Node's worker limits (e.g. `{ maxOldGenerationSizeMb: 64 }`). */
+  resourceLimits?: ResourceLimits;
+  /** Threaded: the module that defines the class (`import.meta.url`), when the call stack cannot tell. */
+  module?: string;
+}
+
+/** Node's worker resource limits (worker_threads ResourceLimits). */
+export interface ResourceLimits {
+  maxOldGenerationSizeMb?: number;
+  maxYoungGenerationSizeMb?: number;
+  codeRangeSizeMb?: number;
+  stackSizeMb?: number;
 }
 
 export interface MethodOptions {
@@ -34,6 +48,9 @@ export interface MethodOptions {
   retryExceptions?: boolean | readonly ErrorClass[];
   /** Overrides the actor's maxTaskRetries for this method or call. */
   maxTaskRetries?: number;
+  /** Threaded: move top-level Uint8Array/ArrayBuffer arguments (and the result's buffers) instead of
+   *  copying them; the sender's copies are detached. */
+  transfer?: boolean;
 }
 
 export type CallOptions = MethodOptions;
@@ -42,6 +59,12 @@ export interface RemoteFunctionOptions {
   backpressure?: number;
   maxRetries?: number;
   retryExceptions?: boolean | readonly ErrorClass[];
+  /** 'inline' (default): in the caller's process. 'threaded': on a pool worker (the function needs a name). */
+  mode?: 'inline' | 'threaded';
+  /** Threaded: move top-level buffers instead of copying them. */
+  transfer?: boolean;
+  /** Threaded: the module that defines the function, when the call stack cannot tell. */
+  module?: string;
 }
 
 /** Call options with every default applied. */
@@ -51,6 +74,7 @@ export interface ResolvedCall {
   readonly maxRetries: number;
   readonly retryExceptions: boolean | readonly ErrorClass[];
   readonly maxTaskRetries: number;
+  readonly transfer: boolean;
 }
 
 export const DEFAULT_CALL: ResolvedCall = Object.freeze({
@@ -59,11 +83,15 @@ export const DEFAULT_CALL: ResolvedCall = Object.freeze({
   maxRetries: 0,
   retryExceptions: false,
   maxTaskRetries: 0,
+  transfer: false,
 });
 
-const ACTOR_KEYS = new Set(['mode', 'maxConcurrency', 'concurrencyGroups', 'name', 'getIfExists', 'maxRestarts', 'maxTaskRetries']);
-const CALL_KEYS = new Set(['backpressure', 'concurrencyGroup', 'maxRetries', 'retryExceptions', 'maxTaskRetries']);
-const FUNCTION_KEYS = new Set(['backpressure', 'maxRetries', 'retryExceptions']);
+const ACTOR_KEYS = new Set([
+  'mode', 'maxConcurrency', 'concurrencyGroups', 'name', 'getIfExists', 'maxRestarts', 'maxTaskRetries',
+  'dedicated', 'resourceLimits', 'module',
+]);
+const CALL_KEYS = new Set(['backpressure', 'concurrencyGroup', 'maxRetries', 'retryExceptions', 'maxTaskRetries', 'transfer']);
+const FUNCTION_KEYS = new Set(['backpressure', 'maxRetries', 'retryExceptions', 'mode', 'transfer', 'module']);
 
 function fail(where: string, msg: string): never {
   throw new TypeError(`${where}: ${msg}`);
@@ -96,9 +124,24 @@ export function checkActorOptions(o: unknown, where: string): ActorOptions {
   if (concurrencyGroups !== undefined) {
     if (concurrencyGroups === null || typeof concurrencyGroups !== 'object') fail(where, 'concurrencyGroups must be an object of group name to limit');
     for (const [g, n] of Object.entries(concurrencyGroups)) count(where, `concurrencyGroups.${g}`, n, 1, true);
-    if (mode !== 'async' && Object.keys(concurrencyGroups).length > 0) fail(where, "concurrencyGroups need mode 'async' (a sync actor runs one call at a time)");
+    if (mode !== 'async' && mode !== 'threaded' && Object.keys(concurrencyGroups).length > 0) {
+      fail(where, "concurrencyGroups need mode 'async' or 'threaded' (a sync actor runs one call at a time)");
+    }
   }
-  if (o.maxConcurrency !== undefined && mode !== 'async') fail(where, "maxConcurrency needs mode 'async' (a sync actor runs one call at a time)");
+  if (o.maxConcurrency !== undefined && mode !== 'async' && mode !== 'threaded') {
+    fail(where, "maxConcurrency needs mode 'async' or 'threaded' (a sync actor runs one call at a time)");
+  }
+  if (o.dedicated !== undefined && typeof o.dedicated !== 'boolean') fail(where, 'dedicated must be a boolean');
+  for (const k of ['dedicated', 'resourceLimits', 'module'] as const) {
+    if (o[k] !== undefined && mode !== 'threaded') fail(where, `${k} needs mode 'threaded'`);
+  }
+  if (o.resourceLimits !== undefined) {
+    if (!o.dedicated) fail(where, 'resourceLimits needs dedicated: true (limits apply to a whole worker)');
+    if (o.resourceLimits === null || typeof o.resourceLimits !== 'object') fail(where, 'resourceLimits must be an object');
+  }
+  if (o.module !== undefined && (typeof o.module !== 'string' || !/^(file|data):/.test(o.module))) {
+    fail(where, `module must be a file: URL such as import.meta.url, got ${String(o.module)}`);
+  }
   return o as ActorOptions;
 }
 
@@ -114,6 +157,7 @@ function checkCallShape(o: Record<string, unknown>, where: string): void {
     fail(where, 'retryExceptions must be true, false or a list of error classes');
   }
   if (o.concurrencyGroup !== undefined && typeof o.concurrencyGroup !== 'string') fail(where, 'concurrencyGroup must be a string');
+  if (o.transfer !== undefined && typeof o.transfer !== 'boolean') fail(where, 'transfer must be a boolean');
 }
 
 export function checkCallOptions(o: unknown, where: string): MethodOptions {
@@ -126,6 +170,10 @@ export function checkFunctionOptions(o: unknown, where: string): RemoteFunctionO
   if (o === undefined) return {};
   checkObject(o, where, FUNCTION_KEYS);
   checkCallShape(o, where);
+  if (o.mode !== undefined && o.mode !== 'inline' && o.mode !== 'threaded') fail(where, `mode must be 'inline' or 'threaded', got ${String(o.mode)}`);
+  if (o.module !== undefined && (typeof o.module !== 'string' || !/^(file|data):/.test(o.module))) {
+    fail(where, `module must be a file: URL such as import.meta.url, got ${String(o.module)}`);
+  }
   return o as RemoteFunctionOptions;
 }
 
@@ -148,5 +196,15 @@ export function isRetryable(call: ResolvedCall, error: unknown): boolean {
   const re = call.retryExceptions;
   if (re === true) return true;
   if (re === false) return false;
-  return re.some((c) => error instanceof (c as unknown as new () => Error));
+  return re.some((c) => (typeof c === 'string' ? nameChain(error).includes(c) : error instanceof (c as unknown as new () => Error)));
+}
+
+/** The class names of an error and its ancestors (retryExceptions across threads go by name). */
+export function nameChain(error: unknown): string[] {
+  const out: string[] = [];
+  for (let p = error !== null && typeof error === 'object' ? Object.getPrototypeOf(error) : null; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    const n = (p as { constructor?: { name?: string } }).constructor?.name;
+    if (n) out.push(n);
+  }
+  return out;
 }

@@ -1,6 +1,11 @@
 // The runtime: the live actors, their names, and the in-process host of remote functions. init() starts
 // one explicitly; the first use starts a default one; shutdown() kills everything and forgets it.
+import { isMainThread } from 'node:worker_threads';
 import { ActorCore, type ActorOwner } from './actor-core.js';
+import type { Executor } from './executors/executor.js';
+import { ThreadedExecutor } from './executors/threaded.js';
+import { MainWire } from './threaded/main-wire.js';
+import { Pool } from './threaded/pool.js';
 import { creation, type ClassInfo } from './actor.js';
 import { ActorDiedError, ActorNotFoundError, TaskCancelledError, TroupeError, actorLabel } from './errors.js';
 import { useAsyncContext } from './context.js';
@@ -10,6 +15,8 @@ import type { ActorHandle } from './types.js';
 
 /** Options of init(); unknown keys are rejected. */
 export interface InitOptions {
+  /** Worker threads in the pool for threaded actors and functions (default os.availableParallelism()). */
+  workers?: number;
   /** Make taskContext() work after an await, through AsyncLocalStorage (default false: on Node 20 it makes
    *  every await in the process slower; without it, call taskContext() before the method's first await). */
   asyncContext?: boolean;
@@ -22,9 +29,30 @@ export class Runtime implements ActorOwner, TaskHost {
   readonly tasks = new Set<Task>();
   readonly actorId = undefined;
   readonly className = undefined;
+  readonly wire = new MainWire(this.actors);
   #nextId = 1;
+  #pool: Pool | undefined;
+
+  constructor(readonly workers: number | undefined = undefined) {}
+
+  /** The worker pool, started on first need. */
+  pool(): Pool {
+    if (this.#pool === undefined) {
+      this.#pool = new Pool(this.workers);
+      this.#pool.router = this.wire;
+    }
+    return this.#pool;
+  }
+
+  threaded(core: ActorCore): Executor {
+    return new ThreadedExecutor(core, this.pool(), this.wire, core.info.module);
+  }
 
   create(info: ClassInfo, options: ActorOptions, args: unknown[]): ActorHandle<unknown> {
+    if (options.mode === 'threaded') {
+      if (!isMainThread) throw new TroupeError(`${info.className}: create threaded actors on the main thread (pass their handles to workers)`);
+      if (info.module === undefined) throw new TroupeError(`${info.className}: cannot tell which module defines the class; pass module: import.meta.url to @actor`);
+    }
     const name = options.name;
     if (name !== undefined) {
       const existing = this.names.get(name);
@@ -56,9 +84,10 @@ export class Runtime implements ActorOwner, TaskHost {
     return core;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     for (const core of [...this.actors.values()]) core.die(new ActorDiedError(core, 'the runtime was shut down'));
     for (const t of [...this.tasks]) t.stop(new TaskCancelledError(t));
+    await this.#pool?.close();
   }
 }
 
@@ -73,11 +102,13 @@ export function runtime(): Runtime {
 export function init(options?: InitOptions): void {
   if (options !== undefined) {
     if (options === null || typeof options !== 'object') throw new TypeError('init: options must be an object');
-    for (const k of Object.keys(options)) if (k !== 'asyncContext') throw new TypeError(`init: unknown option '${k}' (known: asyncContext)`);
+    for (const k of Object.keys(options)) if (k !== 'asyncContext' && k !== 'workers') throw new TypeError(`init: unknown option '${k}' (known: asyncContext, workers)`);
     if (options.asyncContext !== undefined && typeof options.asyncContext !== 'boolean') throw new TypeError('init: asyncContext must be a boolean');
+    const w = options.workers;
+    if (w !== undefined && !(Number.isInteger(w) && w >= 1)) throw new TypeError(`init: workers must be an integer >= 1, got ${String(w)}`);
   }
   if (current !== undefined) throw new TroupeError('init: a runtime is already running; call shutdown() first');
-  current = new Runtime();
+  current = new Runtime(options?.workers);
   useAsyncContext(options?.asyncContext ?? false);
 }
 
@@ -86,8 +117,8 @@ export function init(options?: InitOptions): void {
 export async function shutdown(): Promise<void> {
   const r = current;
   current = undefined;
-  r?.close();
   useAsyncContext(false);
+  await r?.close();
 }
 
 creation.create = (info, options, args) => runtime().create(info, options, args);

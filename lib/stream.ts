@@ -11,6 +11,12 @@ export interface StreamOwner {
 
 type Waiter = (r: IteratorResult<ObjectRef<any>, undefined>) => void;
 
+/** Where a producer's items go instead of the buffer: in a worker, to the main thread. */
+export interface StreamSink<T, R> {
+  item(value: T): void;
+  end(error: { e: unknown } | undefined, returned: R | undefined): void;
+}
+
 export class StreamCore<T = unknown, R = unknown> {
   readonly #buffer: T[] = [];
   #head = 0;
@@ -28,6 +34,10 @@ export class StreamCore<T = unknown, R = unknown> {
   #credit: (() => void) | undefined = undefined;
   #readyListeners: (() => void)[] | undefined = undefined;
   readonly completed: ObjectRef<R>;
+  /** Set in a worker: items are forwarded, and `taken` advances by the consumer's acks (credit, G10). */
+  sink: StreamSink<T, R> | undefined = undefined;
+  /** Set on the main thread for a stream made in a worker: told the total taken after each take. */
+  onTake: ((taken: number) => void) | undefined = undefined;
 
   constructor(
     readonly owner: StreamOwner,
@@ -40,9 +50,14 @@ export class StreamCore<T = unknown, R = unknown> {
   push(value: T): boolean {
     this.produced++;
     if (this.ended || this.detached) return false;
+    if (this.sink !== undefined) {
+      this.sink.item(value);
+      return this.produced - this.taken >= this.backpressure;
+    }
     const w = this.#waiters.shift();
     if (w !== undefined) {
       this.taken++;
+      this.onTake?.(this.taken);
       w({ done: false, value: refs.resolved(value) });
     } else {
       this.#buffer.push(value);
@@ -50,6 +65,13 @@ export class StreamCore<T = unknown, R = unknown> {
       this.#notifyReady();
     }
     return this.produced - this.taken >= this.backpressure;
+  }
+
+  /** With a sink: the remote consumer has taken `taken` items in all. */
+  ack(taken: number): void {
+    if (taken <= this.taken) return;
+    this.taken = taken;
+    if (this.#credit !== undefined && this.produced - this.taken < this.backpressure) this.#releaseCredit();
   }
 
   /** Producer side: resolves when the consumer has taken enough to go on, or the stream has ended. */
@@ -70,6 +92,7 @@ export class StreamCore<T = unknown, R = unknown> {
     } else {
       refs.resolve(this.completed, returned);
     }
+    this.sink?.end(error, returned);
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w(this.#takeEnd());
@@ -87,6 +110,7 @@ export class StreamCore<T = unknown, R = unknown> {
       }
       store.objects--;
       this.taken++;
+      this.onTake?.(this.taken);
       if (this.#credit !== undefined && this.produced - this.taken < this.backpressure) this.#releaseCredit();
       return { done: false, value: refs.resolved(value) };
     }

@@ -16,6 +16,8 @@ export interface TaskHost {
   settled?(task: Task): void;
   /** A queued task was stopped: take it out of the queue. */
   withdraw?(task: Task): void;
+  /** A running task was cancelled (a worker is told to abort it; `force` may end the worker). */
+  cancelRunning?(task: Task, force: boolean): void;
 }
 
 /** The function a task calls, and how: `stream` for generator functions (G1). */
@@ -95,8 +97,11 @@ export class Task implements ContextSource, Cancellable, TaskSite {
   }
 
   /** cancel(ref): a queued call never runs; a running one has its signal aborted; either rejects at once (G11). */
-  cancel(_force: boolean): void {
+  cancel(force: boolean): void {
+    if (this.settledOutput) return;
+    const wasRunning = this.running;
     this.stop(new TaskCancelledError(this));
+    if (wasRunning) this.host.cancelRunning?.(this, force);
   }
 
   /** Ends the task from outside (cancel, kill): the output fails with `error` now. */
@@ -105,7 +110,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     this.stopped = true;
     this.#controller?.abort(error);
     if (!this.running) this.host.withdraw?.(this);
-    this.#fail(error);
+    this.fail(error);
   }
 
   /** Runs the task on `target` (the actor instance, or undefined). Resolves when the code has finished,
@@ -125,6 +130,12 @@ export class Task implements ContextSource, Cancellable, TaskSite {
   }
 
   async #runAfterArgs(target: unknown): Promise<void> {
+    if (await this.resolveArgs()) return runAs(this, attemptOnce, this, target);
+  }
+
+  /** Replaces ref arguments by their values (A11). False if one rejected (the task then failed with its
+   *  error) or the task was stopped meanwhile. */
+  async resolveArgs(): Promise<boolean> {
     const args = this.args;
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
@@ -132,12 +143,18 @@ export class Task implements ContextSource, Cancellable, TaskSite {
       try {
         args[i] = await a;
       } catch (e) {
-        this.#fail(e);
-        return;
+        this.fail(e);
+        return false;
       }
-      if (this.stopped) return;
+      if (this.stopped) return false;
     }
-    return runAs(this, attemptOnce, this, target);
+    return true;
+  }
+
+  /** Marks the task started (for executors that run it elsewhere). */
+  markRunning(): void {
+    this.running = true;
+    if (events.listenerCount('task:start') > 0 || events.listenerCount('task:end') > 0) this.#emitStart();
   }
 
   /** One attempt; returns a promise only when the code is asynchronous. */
@@ -153,12 +170,12 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     if (isThenable(result)) {
       return Promise.resolve(result).then(
         (v) => {
-          if (attempt === this.attempt) this.#succeed(v);
+          if (attempt === this.attempt) this.succeed(v);
         },
         (e) => this.#failed(e, target, attempt),
       );
     }
-    this.#succeed(result);
+    this.succeed(result);
     return undefined;
   }
 
@@ -166,9 +183,9 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     if (attempt !== this.attempt || this.stopped) return undefined;
     if (this.attempt < this.call.maxRetries && isRetryable(this.call, error)) {
       this.attempt++;
-      return this.attempt1(target);
+      return runAs(this, attemptOnce, this, target);
     }
-    this.#fail(new TaskError(this, error));
+    this.fail(new TaskError(this, error));
     return undefined;
   }
 
@@ -186,7 +203,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
           return;
         }
         if (step.done) {
-          this.#succeed(step.value);
+          this.succeed(step.value);
           return;
         }
         if (index++ < skip) continue;
@@ -203,7 +220,8 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     }
   }
 
-  #succeed(value: unknown): void {
+  /** Settles the output with a value (a stream ends with `value` as its return value). */
+  succeed(value: unknown): void {
     if (this.settledOutput) return;
     this.settledOutput = true;
     if (this.ref !== undefined) refs.resolve(this.ref, value);
@@ -211,7 +229,8 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     this.#finish(true);
   }
 
-  #fail(error: unknown): void {
+  /** Settles the output with an error (a stream gets it as its last item). */
+  fail(error: unknown): void {
     if (this.settledOutput) return;
     this.settledOutput = true;
     if (this.ref !== undefined) refs.reject(this.ref, error);

@@ -5,6 +5,7 @@
 import PQueue from 'p-queue';
 import { Fifo } from '../fifo.js';
 import { microtask } from '../microtask.js';
+import type { ClassInfo } from '../actor.js';
 import type { Task } from '../task.js';
 import type { Executor } from './executor.js';
 
@@ -105,8 +106,8 @@ export class AsyncExecutor implements Executor {
     if (this.isOpen && !this.#scheduled) this.#schedule();
   }
 
-  open(target: unknown): void {
-    this.target = target;
+  start(info: ClassInfo, args: unknown[]): void {
+    this.target = Reflect.construct(info.cls, args);
     this.isOpen = true;
     if (!this.#scheduled) this.#schedule();
   }

@@ -2,6 +2,7 @@
 // back to back in one microtask; an async method holds the actor until its promise settles.
 import { Fifo } from '../fifo.js';
 import { microtask } from '../microtask.js';
+import type { ClassInfo } from '../actor.js';
 import type { Task } from '../task.js';
 import type { Executor } from './executor.js';
 
@@ -25,8 +26,8 @@ export class SyncExecutor implements Executor {
     if (this.#open && this.#current === undefined && !this.#scheduled) this.#schedule();
   }
 
-  open(target: unknown): void {
-    this.#target = target;
+  start(info: ClassInfo, args: unknown[]): void {
+    this.#target = Reflect.construct(info.cls, args);
     this.#open = true;
     if (this.#current === undefined && !this.#scheduled) this.#schedule();
   }

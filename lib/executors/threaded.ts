@@ -1,0 +1,261 @@
+// The threaded executor (A3): the main thread's side of an actor that lives on a pool worker. Calls
+// queue here until the worker has built the actor, leave in submission order (a call whose ref arguments
+// are still resolving holds back the ones behind it: A1, A11), and settle from the worker's replies;
+// stream credit goes back so a producer never runs more than `backpressure` items ahead (G10).
+import type { ClassInfo } from '../actor.js';
+import type { ActorCore } from '../actor-core.js';
+import { SerializationError, TaskError, TroupeError } from '../errors.js';
+import { Fifo } from '../fifo.js';
+import type { ResolvedCall } from '../options.js';
+import { ObjectRef } from '../ref.js';
+import type { Task } from '../task.js';
+import { checkValue, decodeError, transferables, type HandleWriter } from '../threaded/codec.js';
+import { newCallId, type PendingCall, type Pool, type Tenant, type WorkerSlot } from '../threaded/pool.js';
+import type { ItemsMsg, ResultMsg, WireCall } from '../threaded/protocol.js';
+import type { Executor } from './executor.js';
+
+/** How long a running call may take to notice its aborted signal before `force` ends its worker. */
+export const FORCE_GRACE_MS = 100;
+
+/** Converts what the main thread sends and receives: handles out, handles in. */
+export interface Wire {
+  readonly writeHandle: HandleWriter;
+  /** Turns wire handles in a received value back into handles (only for messages flagged `h`). */
+  readIn(v: unknown): unknown;
+}
+
+/** The call options as they cross (error classes go by name). */
+export function wireCall(call: ResolvedCall, task: Task): WireCall {
+  const re = call.retryExceptions;
+  return {
+    ...(call.backpressure !== Infinity ? { backpressure: call.backpressure } : {}),
+    ...(call.concurrencyGroup !== undefined ? { group: call.concurrencyGroup } : {}),
+    ...(call.maxRetries !== 0 ? { maxRetries: call.maxRetries } : {}),
+    ...(re === false ? {} : { retry: re === true ? true : re.map((c) => (c as Function).name) }),
+    ...(task.core !== undefined && task.core.produced > 0 ? { skip: task.core.produced } : {}),
+    ...(task.attempt > 0 ? { attempt: task.attempt } : {}),
+    ...(call.transfer ? { transfer: true } : {}),
+  };
+}
+
+/** The call options a wire call stands for, on top of the method's. */
+export function callFromWire(base: ResolvedCall, o: WireCall | undefined): ResolvedCall {
+  if (o === undefined) return base;
+  return {
+    ...base,
+    ...(o.backpressure !== undefined ? { backpressure: o.backpressure } : {}),
+    ...(o.group !== undefined ? { concurrencyGroup: o.group } : {}),
+    ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
+    ...(o.retry !== undefined ? { retryExceptions: o.retry as ResolvedCall['retryExceptions'] } : {}),
+    ...(o.transfer !== undefined ? { transfer: o.transfer } : {}),
+  };
+}
+
+/** Settles a main-thread task from a worker's reply. */
+export function settleFromWire(task: Task, msg: ResultMsg, wire: Wire): void {
+  if (msg.ok) task.succeed(msg.h ? wire.readIn(msg.v) : msg.v);
+  else {
+    const e = decodeError(msg.e!);
+    task.fail(msg.app ? new TaskError(task, e) : e);
+  }
+}
+
+/** Checks arguments on the main thread: a value that cannot cross throws now, naming its position.
+ *  Returns what to send: the arguments, or a copy with handles in wire form (then `h` is true). */
+export function checkWireArgs(args: unknown[], where: string, wire: Wire): { args: unknown[]; h: boolean } {
+  let out = args;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a instanceof ObjectRef) continue; // resolved before sending (A11), then checked again
+    let v: unknown;
+    try {
+      v = checkValue(a, `argument ${i}`, wire.writeHandle);
+    } catch (e) {
+      if (e instanceof SerializationError) throw new SerializationError(`${where}: ${e.message}`);
+      throw e;
+    }
+    if (v !== a) {
+      if (out === args) out = [...args];
+      out[i] = v;
+    }
+  }
+  return { args: out, h: out !== args };
+}
+
+/** Sends one task's call to `slot`, wiring its replies to the task. */
+export function sendCall(slot: WorkerSlot, task: Task, target: { aid: string; m: string } | { url: string; fn: string }, wire: Wire, onDone: (id: number) => void, onDeath?: (cause: Error) => void): number | undefined {
+  let args: unknown[];
+  let h: boolean;
+  try {
+    ({ args, h } = checkWireArgs(task.args, `${task.className ? task.className + '.' : ''}${task.method}`, wire));
+  } catch (e) {
+    task.fail(e);
+    return undefined;
+  }
+  const id = newCallId();
+  const core = task.core;
+  const bp = task.call.backpressure;
+  if (core !== undefined && bp !== Infinity) {
+    let acked = core.taken;
+    const step = Math.max(1, Math.floor(bp / 2));
+    core.onTake = (taken) => {
+      if (taken - acked >= step || taken >= core.produced) {
+        acked = taken;
+        slot.send({ t: 'credit', id, taken });
+      }
+    };
+  }
+  const pending: PendingCall = {
+    result(msg) {
+      slot.release();
+      onDone(id);
+      if (core !== undefined) core.onTake = undefined;
+      settleFromWire(task, msg, wire);
+    },
+    items(msg: ItemsMsg) {
+      if (task.settledOutput) return;
+      for (const v of msg.vs) core!.push(msg.h ? wire.readIn(v) : v);
+    },
+    ...(onDeath ? { workerDied: onDeath } : {}),
+  };
+  slot.calls.set(id, pending);
+  slot.hold();
+  task.markRunning();
+  const msg = { t: 'call' as const, id, ...target, args, ...(h ? { h } : {}), ...wireOpt(wireCall(task.call, task)) };
+  if (task.call.transfer) slot.channel.sendTransferring(msg, transferables(args));
+  else slot.send(msg);
+  return id;
+}
+
+const wireOpt = (o: WireCall): { o?: WireCall } => (Object.keys(o).length === 0 ? {} : { o });
+
+export class ThreadedExecutor implements Executor, Tenant {
+  readonly #waiting = new Fifo<Task>();
+  readonly #sent = new Map<number, Task>();
+  #preparing: Task | undefined = undefined;
+  #slot: WorkerSlot | undefined = undefined;
+  #open = false;
+  #closed = false;
+
+  constructor(
+    readonly core: ActorCore,
+    readonly pool: Pool,
+    readonly wire: Wire,
+    readonly module: string | undefined,
+  ) {}
+
+  get running(): number {
+    return this.#sent.size;
+  }
+  get queued(): number {
+    return this.#waiting.size + (this.#preparing ? 1 : 0);
+  }
+
+  check(args: unknown[], where: string): unknown[] {
+    checkWireArgs(args, where, this.wire);
+    return args;
+  }
+
+  start(info: ClassInfo, args: unknown[]): Promise<void> {
+    if (this.module === undefined) {
+      return Promise.reject(Object.assign(new TroupeError(`cannot tell which module defines ${info.className}: pass module: import.meta.url to @actor`), { notFound: true }));
+    }
+    const o = this.core.options;
+    const slot = (this.#slot = this.pool.place(o.dedicated ?? false, o.resourceLimits));
+    slot.tenants.add(this);
+    let wireArgs: { args: unknown[]; h: boolean };
+    try {
+      wireArgs = checkWireArgs(args, `${info.className} constructor`, this.wire);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return slot
+      .create(this.core.id, this.module, info.className, wireArgs.args, {
+        ...(wireArgs.h ? { h: true } : {}),
+        ...(o.maxConcurrency !== undefined ? { maxConcurrency: o.maxConcurrency } : {}),
+        ...(o.concurrencyGroups !== undefined ? { groups: o.concurrencyGroups } : {}),
+      })
+      .then(() => {
+        if (this.#closed) return;
+        this.#open = true;
+        this.#pump();
+      });
+  }
+
+  submit(task: Task): void {
+    this.#waiting.push(task);
+    if (this.#open && this.#preparing === undefined) this.#pump();
+  }
+
+  remove(task: Task): boolean {
+    return this.#waiting.remove(task);
+  }
+
+  #pump(): void {
+    while (this.#open && this.#preparing === undefined) {
+      const task = this.#waiting.shift();
+      if (task === undefined) return;
+      if (task.settledOutput) continue;
+      if (!task.hasRefArgs) {
+        this.#send(task);
+        continue;
+      }
+      this.#preparing = task;
+      void task.resolveArgs().then((ok) => {
+        if (this.#preparing !== task) return; // closed meanwhile
+        this.#preparing = undefined;
+        if (ok && this.#open) this.#send(task);
+        this.#pump();
+      });
+    }
+  }
+
+  #send(task: Task): void {
+    const slot = this.#slot!;
+    const id = sendCall(slot, task, { aid: this.core.id, m: task.method }, this.wire, (done) => this.#sent.delete(done));
+    if (id !== undefined) this.#sent.set(id, task);
+  }
+
+  cancelRunning(task: Task, force: boolean): void {
+    const slot = this.#slot;
+    let id: number | undefined;
+    for (const [k, t] of this.#sent) if (t === task) id = k;
+    if (id === undefined || slot === undefined) return;
+    slot.send({ t: 'cancel', id });
+    if (force) {
+      setTimeout(() => {
+        if (this.#sent.has(id) && !slot.dead) void slot.terminate(new TroupeError(`the worker was ended by cancel(ref, { force: true }) of ${this.core.className}.${task.method}`));
+      }, FORCE_GRACE_MS).unref();
+    }
+  }
+
+  workerDied(cause: Error): void {
+    this.core.workerDied(cause);
+  }
+
+  close(): { queued: Task[]; running: Task[] } {
+    this.#open = false;
+    this.#closed = true;
+    const queued = this.#waiting.drain();
+    if (this.#preparing !== undefined) queued.unshift(this.#preparing);
+    this.#preparing = undefined;
+    const running = [...this.#sent.values()];
+    const slot = this.#slot;
+    if (slot !== undefined) {
+      for (const id of this.#sent.keys()) {
+        if (slot.calls.delete(id)) slot.release();
+      }
+    }
+    this.#sent.clear();
+    return { queued, running };
+  }
+
+  dispose(): void {
+    const slot = this.#slot;
+    if (slot === undefined) return;
+    slot.tenants.delete(this);
+    if (slot.dead) return;
+    slot.send({ t: 'release', aid: this.core.id });
+    if (slot.dedicated && slot.tenants.size === 0) void slot.terminate(new TroupeError(`${this.core.className}'s dedicated worker was released`));
+  }
+}

@@ -1,0 +1,72 @@
+// One end of a thread's message port: messages queue in an outbox that leaves as one msgpackr-encoded
+// postMessage (its buffer transferred, not copied), and every arriving batch is dispatched in order to a
+// single handler, so a port has one listener, never one per call. The main thread flushes at the end of
+// the microtask (lowest latency); a worker flushes at setImmediate or every MAX_BATCH messages or items, so
+// a fast producer's items share messages (G2 batching). A message that transfers user buffers flushes the
+// batch and then travels alone, by structured clone.
+import type { MessagePort, Worker } from 'node:worker_threads';
+import { microtask } from '../microtask.js';
+import { newPacker, newUnpacker, pack } from './codec.js';
+
+type Port = Pick<MessagePort | Worker, 'postMessage' | 'on'>;
+
+const MAX_BATCH = 256;
+
+export class Channel<Out, In> {
+  readonly #packer = newPacker();
+  readonly #unpacker = newUnpacker();
+  #outbox: Out[] = [];
+  #weight = 0;
+  #scheduled = false;
+  closed = false;
+  /** Counts flushes: a message queued in an earlier generation has left and can no longer grow. */
+  generation = 0;
+
+  constructor(
+    readonly port: Port,
+    onMessage: (m: In) => void,
+    readonly flushOn: 'microtask' | 'immediate' = 'microtask',
+  ) {
+    port.on('message', (data: unknown) => {
+      if (data instanceof Uint8Array) {
+        const batch = this.#unpacker.unpack(data) as In[];
+        for (let i = 0; i < batch.length; i++) onMessage(batch[i]!);
+      } else onMessage(data as In);
+    });
+  }
+
+  send(m: Out): void {
+    this.#outbox.push(m);
+    this.grew();
+  }
+
+  /** A queued message grew (another stream item joined it): counts toward the batch limit. */
+  grew(): void {
+    if (++this.#weight >= MAX_BATCH) this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      if (this.flushOn === 'microtask') microtask(this.flush);
+      else setImmediate(this.flush);
+    }
+  }
+
+  /** Sends `m` by structured clone, moving `transfer` instead of copying it; keeps the order of messages. */
+  sendTransferring(m: Out, transfer: ArrayBuffer[]): void {
+    this.flush();
+    if (!this.closed) this.port.postMessage(m, transfer);
+  }
+
+  readonly flush = (): void => {
+    this.#scheduled = false;
+    this.#weight = 0;
+    this.generation++;
+    if (this.#outbox.length === 0 || this.closed) {
+      this.#outbox.length = 0;
+      return;
+    }
+    const batch = this.#outbox;
+    this.#outbox = [];
+    const bytes = pack(this.#packer, batch);
+    this.port.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
+  };
+}

@@ -1,0 +1,205 @@
+// What crosses a thread, and how: msgpackr in sequential mode (record structures are sent once per port,
+// in order; Maps, Sets, Dates and typed arrays survive), errors with their name, message, stack and own
+// properties, and the check that turns a value that cannot cross into a SerializationError naming where it is.
+import { Packr, Unpackr } from 'msgpackr';
+import * as errors from '../errors.js';
+import { SerializationError } from '../errors.js';
+import { ObjectRef } from '../ref.js';
+import { ObjectRefGenerator } from '../stream.js';
+import type { WireError, WireHandle } from './protocol.js';
+
+/** One packer for one direction of one port (sequential records depend on message order). */
+export const newPacker = (): Packr => new Packr({ sequential: true, moreTypes: true });
+export const newUnpacker = (): Unpackr => new Unpackr({ sequential: true, moreTypes: true });
+
+/** Packs to a fresh buffer of its own (msgpackr's result is a view on a shared 8 KB-4 MB buffer). */
+export function pack(p: Packr, value: unknown): Uint8Array {
+  const view = p.pack(value);
+  return Uint8Array.prototype.slice.call(view);
+}
+
+const builtins: Record<string, new (message?: string) => Error> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+export function encodeError(e: unknown): WireError {
+  if (!(e instanceof Error)) {
+    return { name: 'Error', message: `non-Error value thrown: ${safeString(e)}`, cause: { value: plain(e) } };
+  }
+  const props: Record<string, unknown> = {};
+  let any = false;
+  for (const k of Object.keys(e)) {
+    if (k === 'name' || k === 'message' || k === 'stack' || k === 'cause') continue;
+    props[k] = plain((e as unknown as Record<string, unknown>)[k]);
+    any = true;
+  }
+  const cause = (e as { cause?: unknown }).cause;
+  return {
+    name: e.name,
+    message: e.message,
+    ...(e.stack === undefined ? {} : { stack: e.stack }),
+    ...(any ? { props } : {}),
+    ...(cause === undefined ? {} : { cause: cause instanceof Error ? encodeError(cause) : { value: plain(cause) } }),
+  };
+}
+
+/** troupe's own errors keep their class across threads (`instanceof ActorDiedError` holds). */
+const troupeErrors = new Map<string, Function>(
+  (Object.values(errors) as unknown[])
+    .filter((c): c is Function => typeof c === 'function' && c.prototype instanceof Error)
+    .map((c) => [c.name, c] as const),
+);
+troupeErrors.set('TroupeError', errors.TroupeError);
+
+export function decodeError(w: WireError): Error {
+  const own = troupeErrors.get(w.name);
+  let e: Error;
+  if (own !== undefined) {
+    e = Object.create(own.prototype) as Error;
+    Object.defineProperty(e, 'message', { value: w.message, writable: true, configurable: true });
+  } else e = new (builtins[w.name] ?? Error)(w.message);
+  if (e.name !== w.name) Object.defineProperty(e, 'name', { value: w.name, writable: true, configurable: true });
+  if (w.stack !== undefined) e.stack = w.stack;
+  if (w.props) Object.assign(e, w.props);
+  if (w.cause !== undefined) (e as { cause?: unknown }).cause = 'value' in w.cause && !('message' in w.cause) ? w.cause.value : decodeError(w.cause as WireError);
+  return e;
+}
+
+/** A value made safe to pack (for error properties and thrown non-errors: lossy, never throws). */
+function plain(v: unknown): unknown {
+  try {
+    checkValue(v, 'value', undefined);
+    return v;
+  } catch {
+    return safeString(v);
+  }
+}
+
+function safeString(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
+/** How a handle found in a value is written to the wire; undefined for anything that is not a handle. */
+export type HandleWriter = (v: object) => WireHandle | undefined;
+
+/**
+ * Checks that `v` can cross and returns what to send: the value itself, or a copy in which each actor
+ * handle is replaced by its wire form (A10). Throws SerializationError naming `where` (e.g. "argument 1.items[3]").
+ */
+export function checkValue(v: unknown, where: string, handles: HandleWriter | undefined): unknown {
+  switch (typeof v) {
+    case 'number':
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+    case 'bigint':
+      return v;
+    case 'function':
+      throw new SerializationError(`${where} is a function, which cannot cross to a worker thread`);
+    case 'symbol':
+      throw new SerializationError(`${where} is a symbol, which cannot cross to a worker thread`);
+  }
+  if (v === null) return v;
+  return walk(v as object, where, handles, new Set());
+}
+
+function walk(o: object, where: string, handles: HandleWriter | undefined, seen: Set<object>): unknown {
+  if (ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return o;
+  if (o instanceof ObjectRefGenerator) throw new SerializationError(`${where} is an ObjectRefGenerator; a stream cannot be passed to another call`);
+  if (o instanceof ObjectRef) throw new SerializationError(`${where} is an ObjectRef nested in a value; only top-level ref arguments are resolved (A11): pass the value, or the ref as its own argument`);
+  if (o instanceof Promise) throw new SerializationError(`${where} is a Promise, which cannot cross to a worker thread: await it first`);
+  if (o instanceof WeakMap || o instanceof WeakSet || o instanceof WeakRef) throw new SerializationError(`${where} is a ${o.constructor.name}, which cannot cross to a worker thread`);
+  const h = handles?.(o);
+  if (h !== undefined) return h;
+  if (seen.has(o)) throw new SerializationError(`${where} refers back to itself (a cycle), which troupe does not send across threads`);
+  seen.add(o);
+  let out: unknown = o;
+  const replace = (key: string | number, was: unknown, now: unknown) => {
+    if (was === now) return;
+    if (out === o) out = Array.isArray(o) ? [...o] : o instanceof Map || o instanceof Set ? o : { ...o };
+    (out as Record<string | number, unknown>)[key] = now;
+  };
+  if (Array.isArray(o)) {
+    for (let i = 0; i < o.length; i++) replace(i, o[i], check1(o[i], `${where}[${i}]`, handles, seen));
+  } else if (o instanceof Map) {
+    for (const [k, val] of o) {
+      check1(k, `${where} (a Map key)`, undefined, seen);
+      if (check1(val, `${where}.get(${safeString(k)})`, handles, seen) !== val) {
+        throw new SerializationError(`${where}.get(${safeString(k)}) is an actor handle inside a Map; pass handles in arrays or plain objects`);
+      }
+    }
+  } else if (o instanceof Set) {
+    for (const val of o) check1(val, `${where} (a Set item)`, undefined, seen);
+  } else {
+    for (const k of Object.keys(o)) {
+      const val = (o as Record<string, unknown>)[k];
+      replace(k, val, check1(val, `${where}.${k}`, handles, seen));
+    }
+  }
+  seen.delete(o);
+  return out;
+}
+
+function check1(v: unknown, where: string, handles: HandleWriter | undefined, seen: Set<object>): unknown {
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function' && typeof v !== 'symbol')) return v;
+  if (typeof v !== 'object') return checkValue(v, where, handles);
+  return walk(v, where, handles, seen);
+}
+
+/** The ArrayBuffers behind the top-level Uint8Array/ArrayBuffer values of `values` (the `transfer` option). */
+export function transferables(values: readonly unknown[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const v of values) {
+    if (v instanceof ArrayBuffer) out.add(v);
+    else if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer) out.add(v.buffer);
+  }
+  return [...out];
+}
+
+export function isWireHandle(v: unknown): v is WireHandle {
+  return typeof v === 'object' && v !== null && typeof (v as WireHandle).$troupeHandle === 'string';
+}
+
+/** An error as a reply carries it: a TaskError travels as its cause, flagged `app` (the user's code threw). */
+export function errorToWire(e: unknown): { e: WireError; app?: true } {
+  if (e instanceof errors.TaskError) return { e: encodeError(e.cause), app: true };
+  return { e: encodeError(e) };
+}
+
+/** Replaces wire handles anywhere in `v` (arrays and plain objects) by what `read` makes of them. */
+export function mapWireHandles(v: unknown, read: (h: WireHandle) => unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (isWireHandle(v)) return read(v);
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x = mapWireHandles(v[i], read);
+      if (x !== v[i]) (out ??= [...v])[i] = x;
+    }
+    return out ?? v;
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype) return v;
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(v)) {
+    const x0 = (v as Record<string, unknown>)[k];
+    const x = mapWireHandles(x0, read);
+    if (x !== x0) (out ??= { ...(v as Record<string, unknown>) })[k] = x;
+  }
+  return out ?? v;
+}
+
+/** Checks a value a worker or the main thread sends back, with handles in wire form. */
+export function valueToWire(v: unknown, where: string, handles: HandleWriter): { v: unknown; h?: true } {
+  const out = checkValue(v, where, handles);
+  return out === v ? { v } : { v: out, h: true };
+}

@@ -1,0 +1,142 @@
+// The whole wire protocol between the main thread and a worker, as types. Messages travel in batches (one
+// postMessage carries every message queued in a microtask), encoded with msgpackr (codec.ts); a message
+// that transfers buffers travels alone, by structured clone with a transfer list.
+
+/** An error as it crosses a thread: name, message, stack and own properties survive (TaskError.cause). */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+  readonly props?: Record<string, unknown>;
+  readonly cause?: WireError | { readonly value: unknown };
+}
+
+/** A handle passed as an argument (A10): the worker builds a handle that routes calls back to the owner. */
+export interface WireHandle {
+  readonly $troupeHandle: string; // the actor's id on the main thread
+  readonly className: string;
+  /** Method names, and which of them stream. */
+  readonly methods: readonly (readonly [name: string, stream: boolean])[];
+}
+
+/** Call options as they cross: retryExceptions is sent as error class names (classes cannot cross). */
+export interface WireCall {
+  readonly backpressure?: number;
+  readonly group?: string;
+  readonly maxRetries?: number;
+  readonly retry?: boolean | readonly string[];
+  /** Stream items an earlier attempt delivered: the new attempt skips them (G12). */
+  readonly skip?: number;
+  readonly attempt?: number;
+  /** Transfer ArrayBuffers of the result instead of copying. */
+  readonly transfer?: boolean;
+}
+
+// ---- main -> worker -------------------------------------------------------------------------------------
+
+/** Build an actor: import `url`, find class `cls`, construct it with `args`. */
+export interface CreateMsg {
+  readonly t: 'create';
+  readonly aid: string;
+  readonly url: string;
+  readonly cls: string;
+  readonly args: unknown[];
+  readonly maxConcurrency?: number;
+  readonly groups?: Record<string, number>;
+  readonly h?: boolean;
+}
+/** Call method `m` of actor `aid` (or, with `fn`, the remote function `fn` of module `url`). */
+export interface CallMsg {
+  readonly t: 'call';
+  readonly id: number;
+  readonly aid?: string;
+  readonly m?: string;
+  readonly url?: string;
+  readonly fn?: string;
+  readonly args: unknown[];
+  readonly o?: WireCall;
+  /** The arguments hold actor handles (in wire form). */
+  readonly h?: boolean;
+}
+export interface CancelMsg {
+  readonly t: 'cancel';
+  readonly id: number;
+}
+/** The consumer of stream `id` has taken `taken` items in all (backpressure credit, G10). */
+export interface CreditMsg {
+  readonly t: 'credit';
+  readonly id: number;
+  readonly taken: number;
+}
+/** Release actor `aid` (killed, or the runtime shut down). */
+export interface ReleaseMsg {
+  readonly t: 'release';
+  readonly aid: string;
+}
+
+// ---- worker -> main -------------------------------------------------------------------------------------
+
+export interface CreatedMsg {
+  readonly t: 'created';
+  readonly aid: string;
+  /** Set when the class could not be found or its constructor threw. */
+  readonly error?: WireError;
+  /** True when the error is that the class or module could not be found (no restart helps). */
+  readonly notFound?: boolean;
+}
+/** A call settled: `ok` with `v`, or failed with `e` (`app`: thrown by the user's code). */
+export interface ResultMsg {
+  readonly t: 'result';
+  readonly id: number;
+  readonly ok: boolean;
+  readonly v?: unknown;
+  readonly e?: WireError;
+  readonly app?: boolean;
+  /** The value holds actor handles (in wire form). */
+  readonly h?: boolean;
+}
+/** Stream items of call `id`, in order. */
+export interface ItemsMsg {
+  readonly t: 'items';
+  readonly id: number;
+  readonly vs: unknown[];
+  readonly h?: boolean;
+}
+
+// ---- either way: calls on handles passed to a worker (A10) ---------------------------------------------
+
+/** A worker calls method `m` of the main-thread actor `aid` through a handle it was given. */
+export interface CallOutMsg {
+  readonly t: 'callout';
+  readonly id: number;
+  readonly aid: string;
+  readonly m: string;
+  readonly args: unknown[];
+  readonly o?: WireCall;
+  readonly h?: boolean;
+}
+export interface CancelOutMsg {
+  readonly t: 'cancelout';
+  readonly id: number;
+}
+/** The answer to a callout: a result, items, or the end of a stream, keyed by the worker's call id. */
+export interface ReplyMsg {
+  readonly t: 'reply';
+  readonly id: number;
+  readonly ok: boolean;
+  readonly v?: unknown;
+  readonly e?: WireError;
+  readonly app?: boolean;
+  readonly h?: boolean;
+  /** For streams: items, then a final reply with `end: true`. */
+  readonly vs?: unknown[];
+  readonly end?: boolean;
+}
+
+export type ToWorker = CreateMsg | CallMsg | CancelMsg | CreditMsg | ReleaseMsg | ReplyMsg;
+export type ToMain = CreatedMsg | ResultMsg | ItemsMsg | CallOutMsg | CancelOutMsg;
+
+/** What a worker is told when it starts (workerData). */
+export interface WorkerBoot {
+  readonly index: number;
+}

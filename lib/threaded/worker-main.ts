@@ -1,0 +1,304 @@
+// A pool worker's main: hosts threaded actors and runs threaded remote functions. It builds each actor
+// from its module and class name, runs calls with the same executors as in-process actors, sends results
+// and stream items back (items batched; a producer waits for the consumer's credit, G10), and routes calls
+// on handles it was given back to the main thread (A10).
+import { parentPort } from 'node:worker_threads';
+import { classInfo, groupLimits, type ClassInfo, type MethodInfo } from '../actor.js';
+import { TaskCancelledError, TaskError, TroupeError } from '../errors.js';
+import { AsyncExecutor } from '../executors/async.js';
+import type { Executor } from '../executors/executor.js';
+import { SyncExecutor } from '../executors/sync.js';
+import { callFromWire } from '../executors/threaded.js';
+import { makeHandle, type HandleTarget } from '../handle.js';
+import { DEFAULT_CALL, type ResolvedCall } from '../options.js';
+import { ObjectRef, refs } from '../ref.js';
+import { ObjectRefGenerator, StreamCore, streams } from '../stream.js';
+import { Task, type Callable, type TaskHost } from '../task.js';
+import { Channel } from './channel.js';
+import { decodeError, encodeError, errorToWire, isWireHandle, mapWireHandles, transferables, valueToWire } from './codec.js';
+import type { CallMsg, CreateMsg, ReplyMsg, ToMain, ToWorker, WireHandle } from './protocol.js';
+import { lookup } from './registry.js';
+
+interface Hosted {
+  readonly info: ClassInfo;
+  readonly executor: Executor;
+  readonly host: TaskHost;
+  readonly tasks: Set<Task>;
+}
+
+const channel = new Channel<ToMain, ToWorker>(parentPort!, onMessage, 'immediate');
+const actors = new Map<string, Hosted>();
+const tasks = new Map<number, Task>();
+const functionHost: TaskHost = { actorId: undefined, className: undefined };
+
+function onMessage(m: ToWorker): void {
+  switch (m.t) {
+    case 'create':
+      void create(m);
+      return;
+    case 'call':
+      if (m.fn !== undefined) void runFunction(m);
+      else call(m);
+      return;
+    case 'cancel':
+      tasks.get(m.id)?.cancel(false);
+      return;
+    case 'credit':
+      tasks.get(m.id)?.core?.ack(m.taken);
+      return;
+    case 'release':
+      return release(m.aid);
+    case 'reply':
+      return foreign.reply(m);
+  }
+}
+
+async function load(url: string, kind: 'class' | 'function', name: string): Promise<unknown> {
+  try {
+    await import(url);
+  } catch (e) {
+    throw Object.assign(new TroupeError(`the worker could not import ${url} to find ${kind} ${name}: ${(e as Error)?.message ?? e}`, { cause: e }), { notFound: true });
+  }
+  const found = lookup(kind, { url, name });
+  if (found === undefined) {
+    const how = kind === 'class' ? "decorated with @actor({ mode: 'threaded' }) (or defineActor)" : "made with remote(fn, { mode: 'threaded' }) at the module's top level";
+    throw Object.assign(new TroupeError(`${url} defines no ${kind} named ${name} ${how}`), { notFound: true });
+  }
+  return found;
+}
+
+async function create(m: CreateMsg): Promise<void> {
+  let info: ClassInfo;
+  try {
+    info = classInfo((await load(m.url, 'class', m.cls)) as Function);
+  } catch (e) {
+    channel.send({ t: 'created', aid: m.aid, error: encodeError(e), notFound: true });
+    return;
+  }
+  const limits = groupLimits({ mode: 'threaded', ...(m.maxConcurrency !== undefined ? { maxConcurrency: m.maxConcurrency } : {}), ...(m.groups ? { concurrencyGroups: m.groups } : {}) });
+  const concurrent = limits.size > 1 || limits.get(undefined)! > 1;
+  const executor: Executor = concurrent ? new AsyncExecutor(limits) : new SyncExecutor();
+  const hosted: Hosted = {
+    info,
+    executor,
+    tasks: new Set(),
+    host: {
+      actorId: m.aid,
+      className: info.className,
+      withdraw: (t) => executor.remove(t),
+      settled: (t) => hosted.tasks.delete(t),
+    },
+  };
+  try {
+    executor.start(info, m.h ? (foreign.readIn(m.args) as unknown[]) : m.args);
+  } catch (e) {
+    channel.send({ t: 'created', aid: m.aid, error: encodeError(e) });
+    return;
+  }
+  actors.set(m.aid, hosted);
+  channel.send({ t: 'created', aid: m.aid });
+}
+
+function call(m: CallMsg): void {
+  const hosted = actors.get(m.aid!);
+  const method = hosted?.info.methods.get(m.m!);
+  if (hosted === undefined || method === undefined) {
+    const e = new TroupeError(hosted === undefined ? `actor #${m.aid} is not on this worker` : `${hosted.info.className} has no method '${m.m}'`);
+    channel.send({ t: 'result', id: m.id, ok: false, e: encodeError(e) });
+    return;
+  }
+  const task = start(m, hosted.host, method, callFromWire(method.call, m.o));
+  hosted.tasks.add(task);
+  hosted.executor.submit(task);
+}
+
+async function runFunction(m: CallMsg): Promise<void> {
+  let fn: Function;
+  try {
+    fn = (await load(m.url!, 'function', m.fn!)) as Function;
+  } catch (e) {
+    channel.send({ t: 'result', id: m.id, ok: false, e: encodeError(e) });
+    return;
+  }
+  const kind = fn.constructor.name;
+  const callable: Callable = { name: m.fn!, fn: fn as Callable['fn'], stream: kind === 'GeneratorFunction' || kind === 'AsyncGeneratorFunction' };
+  const task = start(m, functionHost, callable, callFromWire(DEFAULT_CALL, m.o));
+  void task.run(undefined);
+}
+
+/** Makes the worker-side task of a call and wires its output back to the main thread. */
+function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCall): Task {
+  const args = m.h ? (foreign.readIn(m.args) as unknown[]) : m.args;
+  const task = new Task(host, callable, args, call, false);
+  task.attempt = m.o?.attempt ?? 0;
+  tasks.set(m.id, task);
+  const where = `the result of ${host.className ? `${host.className}.` : ''}${callable.name}`;
+  const core = task.core;
+  if (core === undefined) {
+    refs.onSettled(task.ref!, () => {
+      tasks.delete(m.id);
+      const p = refs.peek(task.ref!)!;
+      sendResult(m.id, p.ok, p.value, where, call.transfer);
+    });
+    return task;
+  }
+  core.produced = m.o?.skip ?? 0;
+  core.taken = core.produced;
+  let batch: { gen: number; msg: { t: 'items'; id: number; vs: unknown[]; h?: boolean } } | undefined;
+  core.sink = {
+    item(v) {
+      let out: { v: unknown; h?: true };
+      try {
+        out = valueToWire(v, `${where} (item ${core.produced - 1})`, foreign.writeHandle);
+      } catch (e) {
+        task.stop(e as Error);
+        return;
+      }
+      if (batch === undefined || batch.gen !== channel.generation) {
+        batch = { gen: channel.generation, msg: { t: 'items', id: m.id, vs: [out.v] } };
+        if (out.h) batch.msg.h = true;
+        channel.send(batch.msg);
+      } else {
+        batch.msg.vs.push(out.v);
+        if (out.h) batch.msg.h = true;
+        channel.grew();
+      }
+    },
+    end(error, returned) {
+      tasks.delete(m.id);
+      if (error === undefined) sendResult(m.id, true, returned, where, false);
+      else sendResult(m.id, false, error.e, where, false);
+    },
+  };
+  return task;
+}
+
+function sendResult(id: number, ok: boolean, value: unknown, where: string, transfer: boolean): void {
+  if (!ok) {
+    channel.send({ t: 'result', id, ok: false, ...errorToWire(value) });
+    return;
+  }
+  let out: { v: unknown; h?: true };
+  try {
+    out = valueToWire(value, where, foreign.writeHandle);
+  } catch (e) {
+    channel.send({ t: 'result', id, ok: false, e: encodeError(e) });
+    return;
+  }
+  const msg: ToMain = { t: 'result', id, ok: true, v: out.v, ...(out.h ? { h: true } : {}) };
+  if (transfer) channel.sendTransferring(msg, transferables([out.v]));
+  else channel.send(msg);
+}
+
+function release(aid: string): void {
+  const hosted = actors.get(aid);
+  if (hosted === undefined) return;
+  actors.delete(aid);
+  hosted.executor.close();
+  for (const t of hosted.tasks) t.stop(new TroupeError(`${hosted.info.className}#${aid} was released`));
+}
+
+/** Handles this worker was given: calls on them go to the main thread as callouts (A10). */
+class Foreign {
+  readonly #handles = new Map<string, object>();
+  readonly #pending = new Map<number, { ref?: ObjectRef<unknown>; core?: StreamCore; site: { className: string; method: string; taskId: number } }>();
+  #nextId = 1;
+  #chain: Promise<void> | undefined;
+
+  readonly #wireOf = new WeakMap<object, WireHandle>();
+
+  readonly writeHandle = (o: object): WireHandle | undefined => (isWireHandle(o) ? o : this.#wireOf.get(o));
+
+  readIn(v: unknown): unknown {
+    return mapWireHandles(v, (w) => this.#handle(w));
+  }
+
+  #handle(w: WireHandle): object {
+    let h = this.#handles.get(w.$troupeHandle);
+    if (h !== undefined) return h;
+    const methods = new Map<string, MethodInfo>();
+    for (const [name, stream] of w.methods) methods.set(name, { name, stream, fn: () => undefined, call: DEFAULT_CALL });
+    const target: HandleTarget = {
+      className: w.className,
+      methods,
+      groups: new Map([[undefined, Infinity]]),
+      call: (method, args, call) => this.#call(w, method, args, call),
+    };
+    h = makeHandle(target) as object;
+    this.#handles.set(w.$troupeHandle, h);
+    this.#wireOf.set(h, w);
+    return h;
+  }
+
+  #call(w: WireHandle, method: MethodInfo, args: unknown[], call: ResolvedCall): ObjectRef<unknown> | ObjectRefGenerator {
+    const id = this.#nextId++;
+    const site = { className: w.className, method: method.name, taskId: id };
+    const canceller = {
+      cancel: () => {
+        const p = this.#pending.get(id);
+        if (p === undefined) return;
+        this.#pending.delete(id);
+        channel.send({ t: 'cancelout', id });
+        const e = new TaskCancelledError(site);
+        if (p.ref) refs.reject(p.ref, e);
+        else p.core!.end({ e });
+      },
+    };
+    let out: ObjectRef<unknown> | ObjectRefGenerator;
+    if (method.stream) {
+      const core = new StreamCore(canceller, Infinity);
+      this.#pending.set(id, { core, site });
+      out = streams.create(core);
+    } else {
+      const ref = refs.create(canceller);
+      this.#pending.set(id, { ref, site });
+      out = ref;
+    }
+    const o = { ...(call.backpressure !== Infinity ? { backpressure: call.backpressure } : {}), ...(call.concurrencyGroup ? { group: call.concurrencyGroup } : {}) };
+    const send = (resolved: unknown[]) => {
+      let h = false;
+      const wireArgs = resolved.map((a, i) => {
+        const r = valueToWire(a, `argument ${i}`, this.writeHandle);
+        if (r.h) h = true;
+        return r.v;
+      });
+      channel.send({ t: 'callout', id, aid: w.$troupeHandle, m: method.name, args: wireArgs, ...(Object.keys(o).length ? { o } : {}), ...(h ? { h } : {}) });
+    };
+    const fail = (e: unknown) => this.reply({ t: 'reply', id, ok: false, end: true, ...errorToWire(e) });
+    if (this.#chain === undefined && !args.some((a) => a instanceof ObjectRef)) {
+      try {
+        send(args);
+      } catch (e) {
+        fail(e);
+      }
+    } else {
+      // Keep this worker's calls in order while ref arguments resolve (A1, A11).
+      const prev = this.#chain ?? Promise.resolve();
+      const mine: Promise<void> = prev
+        .then(() => Promise.all(args))
+        .then(send, fail)
+        .catch(fail)
+        .finally(() => {
+          if (this.#chain === mine) this.#chain = undefined;
+        });
+      this.#chain = mine;
+    }
+    return out;
+  }
+
+  reply(m: ReplyMsg): void {
+    const p = this.#pending.get(m.id);
+    if (p === undefined) return;
+    const read = (v: unknown) => (m.h ? this.readIn(v) : v);
+    if (m.vs !== undefined) for (const v of m.vs) p.core?.push(read(v));
+    if (p.core !== undefined && !m.end && m.ok) return;
+    this.#pending.delete(m.id);
+    const error = m.ok ? undefined : m.app ? new TaskError(p.site, decodeError(m.e!)) : decodeError(m.e!);
+    if (p.ref !== undefined) {
+      if (error === undefined) refs.resolve(p.ref, read(m.v));
+      else refs.reject(p.ref, error);
+    } else p.core!.end(error === undefined ? undefined : { e: error }, read(m.v));
+  }
+}
+
+const foreign = new Foreign();
