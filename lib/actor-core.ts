@@ -111,7 +111,7 @@ export class ActorCore implements TaskHost, HandleTarget {
 
   /** A call through the handle: never throws for a dead actor (the output rejects); throws TypeError for bad arguments. */
   call(method: MethodInfo, args: unknown[], call: ResolvedCall): ObjectRef<unknown> | ObjectRefGenerator {
-    const where = `${this.className}.${method.name}`;
+    const where = () => `${this.className}.${method.name}`;
     const hasRefs = checkArgs(args, where);
     if (this.#executor.check !== undefined) args = this.#executor.check(args, where);
     if (this.#death !== undefined) return deadOutput(method, this.#death);

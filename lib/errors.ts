@@ -43,9 +43,14 @@ export class ActorDiedError extends TroupeError {
   }
 }
 
-/** The worker that ran a remote function died under it. */
+/** The worker that ran a remote function died under it; `cause` says why. */
 export class WorkerCrashedError extends TroupeError {
   override name = 'WorkerCrashedError';
+  readonly taskId: number;
+  constructor(site: TaskSite, cause: unknown) {
+    super(`${siteLabel(site)} (task ${site.taskId}): its worker died: ${describe(cause)}`, { cause });
+    this.taskId = site.taskId;
+  }
 }
 
 /** The call was cancelled with `cancel()` (G11). */

@@ -1,8 +1,13 @@
-// remote(fn): a Ray task. Each call runs on its own in the caller's process (no mailbox, no limit); a
-// generator function streams (G1). Retries follow maxRetries and retryExceptions (G12).
+// remote(fn): a Ray task. Each call runs on its own (no mailbox, no limit), in the caller's process or,
+// with mode 'threaded', on a pool worker; a generator function streams (G1). Retries follow maxRetries
+// and retryExceptions (G12).
+import { isMainThread } from 'node:worker_threads';
+import { TroupeError } from './errors.js';
 import { checkFunctionOptions, DEFAULT_CALL, resolveCall, type RemoteFunctionOptions, type ResolvedCall } from './options.js';
 import type { ObjectRef } from './ref.js';
 import { runtime } from './runtime.js';
+import { callerModule } from './threaded/module-url.js';
+import { register, type Location } from './threaded/registry.js';
 import type { ObjectRefGenerator } from './stream.js';
 import { checkArgs, Task, type Callable } from './task.js';
 import type { RemoteCall } from './types.js';
@@ -25,21 +30,42 @@ export function remote<F extends (...args: any[]) => any>(
     fn,
     stream: kind === 'GeneratorFunction' || kind === 'AsyncGeneratorFunction',
   };
-  const defaults = resolveCall(DEFAULT_CALL, checkFunctionOptions(options, `remote(${name})`));
+  const o = checkFunctionOptions(options, `remote(${name})`);
+  let at: Location | undefined;
+  if (o.mode === 'threaded') {
+    if (!fn.name) throw new TroupeError("remote(fn, { mode: 'threaded' }): the function needs a name, by which a worker finds it");
+    const url = o.module ?? callerModule();
+    if (url === undefined) throw new TroupeError(`remote(${name}): cannot tell which module defines it; pass module: import.meta.url`);
+    at = { url, name };
+    register('function', at, fn);
+    if (!isMainThread) at = undefined; // inside a worker, a threaded function runs where it is called
+  }
+  const defaults = resolveCall(DEFAULT_CALL, callOptions(o));
+  const where = () => name;
   const submit = (args: unknown[], call: ResolvedCall): ObjectRef<unknown> | ObjectRefGenerator => {
-    const hasRefs = checkArgs(args, name);
+    const hasRefs = checkArgs(args, where);
     const rt = runtime();
+    if (at !== undefined) rt.functions.check(args, where);
     const task = new Task(rt, callable, args, call, hasRefs);
     rt.tasks.add(task);
-    queueMicrotask(() => void task.run(undefined));
+    if (at !== undefined) rt.functions.submit(task, at);
+    else queueMicrotask(() => void task.run(undefined));
     return task.output();
   };
   return {
     name,
     remote: ((...args: unknown[]) => submit(args, defaults)) as RemoteFunction<Parameters<F>, ReturnType<F>>['remote'],
-    options(o: RemoteFunctionOptions) {
-      const call = resolveCall(defaults, checkFunctionOptions(o, `${name}.options()`));
+    options(more: RemoteFunctionOptions) {
+      const extra = checkFunctionOptions(more, `${name}.options()`);
+      if (extra.mode !== undefined && extra.mode !== (o.mode ?? 'inline')) throw new TypeError(`${name}.options(): mode is set by remote(), not per call`);
+      const call = resolveCall(defaults, callOptions(extra));
       return { remote: ((...args: unknown[]) => submit(args, call)) as RemoteCall<Parameters<F>, ReturnType<F>>['remote'] };
     },
   };
+}
+
+/** The per-call part of a remote function's options. */
+function callOptions(o: RemoteFunctionOptions) {
+  const { backpressure, maxRetries, retryExceptions, transfer } = o;
+  return { backpressure, maxRetries, retryExceptions, transfer };
 }

@@ -4,6 +4,8 @@ import { isMainThread } from 'node:worker_threads';
 import { ActorCore, type ActorOwner } from './actor-core.js';
 import type { Executor } from './executors/executor.js';
 import { ThreadedExecutor } from './executors/threaded.js';
+import { FORCE_GRACE_MS } from './executors/threaded.js';
+import { ThreadedFunctions } from './threaded/functions.js';
 import { MainWire } from './threaded/main-wire.js';
 import { Pool } from './threaded/pool.js';
 import { creation, type ClassInfo } from './actor.js';
@@ -30,6 +32,8 @@ export class Runtime implements ActorOwner, TaskHost {
   readonly actorId = undefined;
   readonly className = undefined;
   readonly wire = new MainWire(this.actors);
+  /** Threaded remote functions. */
+  readonly functions = new ThreadedFunctions(() => this.pool(), this.wire);
   #nextId = 1;
   #pool: Pool | undefined;
 
@@ -75,6 +79,10 @@ export class Runtime implements ActorOwner, TaskHost {
   /** TaskHost for remote functions. */
   settled(task: Task): void {
     this.tasks.delete(task);
+  }
+
+  cancelRunning(task: Task, force: boolean): void {
+    this.functions.cancelRunning(task, force, FORCE_GRACE_MS);
   }
 
   get(name: string): ActorCore {

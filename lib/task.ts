@@ -32,13 +32,13 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
 
 /** Throws a TypeError if an argument cannot be passed (a stream, G13); tells whether any argument is a ref. */
-export function checkArgs(args: readonly unknown[], where: string): boolean {
+export function checkArgs(args: readonly unknown[], where: () => string): boolean {
   let hasRefs = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a instanceof ObjectRef) hasRefs = true;
     else if (a instanceof ObjectRefGenerator) {
-      throw new TypeError(`${where}: argument ${i} is an ObjectRefGenerator; a stream cannot be passed to another call (pass its refs or values instead)`);
+      throw new TypeError(`${where()}: argument ${i} is an ObjectRefGenerator; a stream cannot be passed to another call (pass its refs or values instead)`);
     }
   }
   return hasRefs;

@@ -10,7 +10,7 @@ export interface Executor {
    *  rejects, with the constructor's error; a promise when the actor is built elsewhere (a worker). */
   start(info: ClassInfo, args: unknown[]): void | Promise<void>;
   /** Checks a call's arguments before it is queued; returns them as they will be passed. */
-  check?(args: unknown[], where: string): unknown[];
+  check?(args: unknown[], where: () => string): unknown[];
   /** A running call was cancelled. */
   cancelRunning?(task: Task, force: boolean): void;
   /** The actor is gone for good: free what it held (after close()). */

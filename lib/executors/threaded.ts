@@ -11,7 +11,7 @@ import { ObjectRef } from '../ref.js';
 import type { Task } from '../task.js';
 import { checkValue, decodeError, transferables, type HandleWriter } from '../threaded/codec.js';
 import { newCallId, type PendingCall, type Pool, type Tenant, type WorkerSlot } from '../threaded/pool.js';
-import type { ItemsMsg, ResultMsg, WireCall } from '../threaded/protocol.js';
+import type { CallMsg, ItemsMsg, ResultMsg, WireCall } from '../threaded/protocol.js';
 import type { Executor } from './executor.js';
 
 /** How long a running call may take to notice its aborted signal before `force` ends its worker. */
@@ -24,19 +24,25 @@ export interface Wire {
   readIn(v: unknown): unknown;
 }
 
-/** The call options as they cross (error classes go by name). */
-export function wireCall(call: ResolvedCall, task: Task): WireCall {
-  const re = call.retryExceptions;
-  return {
-    ...(call.backpressure !== Infinity ? { backpressure: call.backpressure } : {}),
-    ...(call.concurrencyGroup !== undefined ? { group: call.concurrencyGroup } : {}),
-    ...(call.maxRetries !== 0 ? { maxRetries: call.maxRetries } : {}),
-    ...(re === false ? {} : { retry: re === true ? true : re.map((c) => (c as Function).name) }),
-    ...(task.core !== undefined && task.core.produced > 0 ? { skip: task.core.produced } : {}),
-    ...(task.attempt > 0 ? { attempt: task.attempt } : {}),
-    ...(call.transfer ? { transfer: true } : {}),
-  };
+/** The call options as they cross (error classes go by name); undefined when all are defaults. */
+export function wireCall(call: ResolvedCall, task: Task): WireCall | undefined {
+  const skip = task.core !== undefined ? task.core.produced : 0;
+  let o = wireOptions.get(call);
+  if (o === undefined) {
+    const re = call.retryExceptions;
+    const w: { -readonly [K in keyof WireCall]: WireCall[K] } = {};
+    if (call.backpressure !== Infinity) w.backpressure = call.backpressure;
+    if (call.concurrencyGroup !== undefined) w.group = call.concurrencyGroup;
+    if (call.maxRetries !== 0) w.maxRetries = call.maxRetries;
+    if (re !== false) w.retry = re === true ? true : re.map((c) => (c as Function).name);
+    if (call.transfer) w.transfer = true;
+    wireOptions.set(call, (o = Object.keys(w).length === 0 ? null : w));
+  }
+  if (skip === 0 && task.attempt === 0) return o ?? undefined;
+  return { ...o, ...(skip > 0 ? { skip } : {}), ...(task.attempt > 0 ? { attempt: task.attempt } : {}) };
 }
+
+const wireOptions = new WeakMap<ResolvedCall, WireCall | null>();
 
 /** The call options a wire call stands for, on top of the method's. */
 export function callFromWire(base: ResolvedCall, o: WireCall | undefined): ResolvedCall {
@@ -62,16 +68,17 @@ export function settleFromWire(task: Task, msg: ResultMsg, wire: Wire): void {
 
 /** Checks arguments on the main thread: a value that cannot cross throws now, naming its position.
  *  Returns what to send: the arguments, or a copy with handles in wire form (then `h` is true). */
-export function checkWireArgs(args: unknown[], where: string, wire: Wire): { args: unknown[]; h: boolean } {
+export function checkWireArgs(args: unknown[], where: () => string, wire: Wire): { args: unknown[]; h: boolean } {
   let out = args;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
+    if (a === null || (typeof a !== 'object' && typeof a !== 'function' && typeof a !== 'symbol')) continue;
     if (a instanceof ObjectRef) continue; // resolved before sending (A11), then checked again
     let v: unknown;
     try {
       v = checkValue(a, `argument ${i}`, wire.writeHandle);
     } catch (e) {
-      if (e instanceof SerializationError) throw new SerializationError(`${where}: ${e.message}`);
+      if (e instanceof SerializationError) throw new SerializationError(`${where()}: ${e.message}`);
       throw e;
     }
     if (v !== a) {
@@ -79,55 +86,80 @@ export function checkWireArgs(args: unknown[], where: string, wire: Wire): { arg
       out[i] = v;
     }
   }
-  return { args: out, h: out !== args };
+  return out === args ? { args, h: false } : { args: out, h: true };
 }
 
-/** Sends one task's call to `slot`, wiring its replies to the task. */
-export function sendCall(slot: WorkerSlot, task: Task, target: { aid: string; m: string } | { url: string; fn: string }, wire: Wire, onDone: (id: number) => void, onDeath?: (cause: Error) => void): number | undefined {
-  let args: unknown[];
-  let h: boolean;
+/** What a sent call waits for: the worker's result and stream items, which settle its task. */
+class SentCall implements PendingCall {
+  #acked = 0;
+  constructor(
+    readonly slot: WorkerSlot,
+    readonly id: number,
+    readonly task: Task,
+    readonly wire: Wire,
+    readonly owner: { sentDone(id: number): void; workerDied?(cause: Error): void },
+  ) {
+    const core = task.core;
+    if (core !== undefined && task.call.backpressure !== Infinity) {
+      this.#acked = core.taken;
+      core.onTake = this.#credit;
+    }
+  }
+
+  /** Stream credit (G10): tell the producer what the consumer has taken, every half window. */
+  readonly #credit = (taken: number): void => {
+    const step = Math.max(1, this.task.call.backpressure >> 1);
+    if (taken - this.#acked >= step || taken >= this.task.core!.produced) {
+      this.#acked = taken;
+      this.slot.send({ t: 'credit', id: this.id, taken });
+    }
+  };
+
+  result(msg: ResultMsg): void {
+    this.slot.release();
+    this.owner.sentDone(this.id);
+    if (this.task.core !== undefined) this.task.core.onTake = undefined;
+    settleFromWire(this.task, msg, this.wire);
+  }
+
+  items(msg: ItemsMsg): void {
+    if (this.task.settledOutput) return;
+    const core = this.task.core!;
+    for (const v of msg.vs) core.push(msg.h ? this.wire.readIn(v) : v);
+  }
+
+  workerDied(cause: Error): void {
+    this.owner.workerDied?.(cause);
+  }
+}
+
+/** Sends one task's call to `slot`, wiring its replies to the task; undefined if its arguments cannot cross. */
+export function sendCall(
+  slot: WorkerSlot,
+  task: Task,
+  target: { aid: string; m: string } | { url: string; fn: string },
+  wire: Wire,
+  owner: { sentDone(id: number): void; workerDied?(cause: Error): void },
+): number | undefined {
+  let sent: { args: unknown[]; h: boolean };
   try {
-    ({ args, h } = checkWireArgs(task.args, `${task.className ? task.className + '.' : ''}${task.method}`, wire));
+    sent = checkWireArgs(task.args, () => `${task.className ? task.className + '.' : ''}${task.method}`, wire);
   } catch (e) {
     task.fail(e);
     return undefined;
   }
   const id = newCallId();
-  const core = task.core;
-  const bp = task.call.backpressure;
-  if (core !== undefined && bp !== Infinity) {
-    let acked = core.taken;
-    const step = Math.max(1, Math.floor(bp / 2));
-    core.onTake = (taken) => {
-      if (taken - acked >= step || taken >= core.produced) {
-        acked = taken;
-        slot.send({ t: 'credit', id, taken });
-      }
-    };
-  }
-  const pending: PendingCall = {
-    result(msg) {
-      slot.release();
-      onDone(id);
-      if (core !== undefined) core.onTake = undefined;
-      settleFromWire(task, msg, wire);
-    },
-    items(msg: ItemsMsg) {
-      if (task.settledOutput) return;
-      for (const v of msg.vs) core!.push(msg.h ? wire.readIn(v) : v);
-    },
-    ...(onDeath ? { workerDied: onDeath } : {}),
-  };
-  slot.calls.set(id, pending);
+  slot.calls.set(id, new SentCall(slot, id, task, wire, owner));
   slot.hold();
   task.markRunning();
-  const msg = { t: 'call' as const, id, ...target, args, ...(h ? { h } : {}), ...wireOpt(wireCall(task.call, task)) };
-  if (task.call.transfer) slot.channel.sendTransferring(msg, transferables(args));
+  const o = wireCall(task.call, task);
+  const msg: CallMsg = 'aid' in target
+    ? { t: 'call', id, aid: target.aid, m: target.m, args: sent.args, ...(sent.h ? { h: true } : {}), ...(o ? { o } : {}) }
+    : { t: 'call', id, url: target.url, fn: target.fn, args: sent.args, ...(sent.h ? { h: true } : {}), ...(o ? { o } : {}) };
+  if (task.call.transfer) slot.channel.sendTransferring(msg, transferables(sent.args));
   else slot.send(msg);
   return id;
 }
-
-const wireOpt = (o: WireCall): { o?: WireCall } => (Object.keys(o).length === 0 ? {} : { o });
 
 export class ThreadedExecutor implements Executor, Tenant {
   readonly #waiting = new Fifo<Task>();
@@ -151,7 +183,7 @@ export class ThreadedExecutor implements Executor, Tenant {
     return this.#waiting.size + (this.#preparing ? 1 : 0);
   }
 
-  check(args: unknown[], where: string): unknown[] {
+  check(args: unknown[], where: () => string): unknown[] {
     checkWireArgs(args, where, this.wire);
     return args;
   }
@@ -165,7 +197,7 @@ export class ThreadedExecutor implements Executor, Tenant {
     slot.tenants.add(this);
     let wireArgs: { args: unknown[]; h: boolean };
     try {
-      wireArgs = checkWireArgs(args, `${info.className} constructor`, this.wire);
+      wireArgs = checkWireArgs(args, () => `${info.className} constructor`, this.wire);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -212,8 +244,12 @@ export class ThreadedExecutor implements Executor, Tenant {
 
   #send(task: Task): void {
     const slot = this.#slot!;
-    const id = sendCall(slot, task, { aid: this.core.id, m: task.method }, this.wire, (done) => this.#sent.delete(done));
+    const id = sendCall(slot, task, { aid: this.core.id, m: task.method }, this.wire, this);
     if (id !== undefined) this.#sent.set(id, task);
+  }
+
+  sentDone(id: number): void {
+    this.#sent.delete(id);
   }
 
   cancelRunning(task: Task, force: boolean): void {

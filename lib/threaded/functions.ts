@@ -1,0 +1,56 @@
+// Threaded remote functions: each call goes to the least loaded pool worker, which imports the function's
+// module and runs it there. A call whose worker dies is run again while `maxRetries` allows (a stream
+// skips what it already delivered, G12), else it fails with WorkerCrashedError.
+import { WorkerCrashedError } from '../errors.js';
+import { checkWireArgs, sendCall, type Wire } from '../executors/threaded.js';
+import type { Task } from '../task.js';
+import type { Pool, WorkerSlot } from './pool.js';
+import type { Location } from './registry.js';
+
+export class ThreadedFunctions {
+  readonly #inFlight = new Map<Task, { slot: WorkerSlot; id: number }>();
+
+  constructor(
+    readonly pool: () => Pool,
+    readonly wire: Wire,
+  ) {}
+
+  /** Throws SerializationError now for an argument that cannot cross. */
+  check(args: unknown[], where: () => string): void {
+    checkWireArgs(args, where, this.wire);
+  }
+
+  submit(task: Task, at: Location): void {
+    if (task.hasRefArgs) void task.resolveArgs().then((ok) => ok && this.#send(task, at));
+    else this.#send(task, at);
+  }
+
+  #send(task: Task, at: Location): void {
+    if (task.settledOutput) return;
+    const slot = this.pool().forTask();
+    const owner = {
+      sentDone: () => this.#inFlight.delete(task),
+      workerDied: (cause: Error) => {
+        this.#inFlight.delete(task);
+        if (task.settledOutput) return;
+        if (task.attempt < task.call.maxRetries) {
+          task.attempt++;
+          this.#send(task, at);
+        } else task.fail(new WorkerCrashedError(task, cause));
+      },
+    };
+    const id = sendCall(slot, task, { url: at.url, fn: at.name }, this.wire, owner);
+    if (id !== undefined) this.#inFlight.set(task, { slot, id });
+  }
+
+  cancelRunning(task: Task, force: boolean, graceMs: number): void {
+    const f = this.#inFlight.get(task);
+    if (f === undefined) return;
+    f.slot.send({ t: 'cancel', id: f.id });
+    if (force) {
+      setTimeout(() => {
+        if (this.#inFlight.get(task) === f && !f.slot.dead) void f.slot.terminate(new WorkerCrashedError(task, 'ended by cancel(ref, { force: true })'));
+      }, graceMs).unref();
+    }
+  }
+}
