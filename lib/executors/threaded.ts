@@ -97,7 +97,7 @@ class SentCall implements PendingCall {
     readonly id: number,
     readonly task: Task,
     readonly wire: Wire,
-    readonly owner: { sentDone(id: number): void; workerDied?(cause: Error): void },
+    readonly owner: CallOwner,
   ) {
     const core = task.core;
     if (core !== undefined && task.call.backpressure !== Infinity) {
@@ -129,8 +129,14 @@ class SentCall implements PendingCall {
   }
 
   workerDied(cause: Error): void {
-    this.owner.workerDied?.(cause);
+    this.owner.callLost?.(cause);
   }
+}
+
+/** Who sent a call: told when it is answered, and (remote functions) when its worker died under it. */
+export interface CallOwner {
+  sentDone(id: number): void;
+  callLost?(cause: Error): void;
 }
 
 /** Sends one task's call to `slot`, wiring its replies to the task; undefined if its arguments cannot cross. */
@@ -139,7 +145,7 @@ export function sendCall(
   task: Task,
   target: { aid: string; m: string } | { url: string; fn: string },
   wire: Wire,
-  owner: { sentDone(id: number): void; workerDied?(cause: Error): void },
+  owner: CallOwner,
 ): number | undefined {
   let sent: { args: unknown[]; h: boolean };
   try {
@@ -163,7 +169,8 @@ export function sendCall(
 
 export class ThreadedExecutor implements Executor, Tenant {
   readonly #waiting = new Fifo<Task>();
-  readonly #sent = new Map<number, Task>();
+  /** Calls sent and not yet answered (their entries live in the slot's call map). */
+  #running = 0;
   #preparing: Task | undefined = undefined;
   #slot: WorkerSlot | undefined = undefined;
   #open = false;
@@ -177,7 +184,7 @@ export class ThreadedExecutor implements Executor, Tenant {
   ) {}
 
   get running(): number {
-    return this.#sent.size;
+    return this.#running;
   }
   get queued(): number {
     return this.#waiting.size + (this.#preparing ? 1 : 0);
@@ -245,22 +252,29 @@ export class ThreadedExecutor implements Executor, Tenant {
   #send(task: Task): void {
     const slot = this.#slot!;
     const id = sendCall(slot, task, { aid: this.core.id, m: task.method }, this.wire, this);
-    if (id !== undefined) this.#sent.set(id, task);
+    if (id !== undefined) this.#running++;
   }
 
-  sentDone(id: number): void {
-    this.#sent.delete(id);
+  sentDone(): void {
+    this.#running--;
+  }
+
+  /** This actor's calls in flight on its worker, by call id. */
+  #inFlight(): Map<number, Task> {
+    const out = new Map<number, Task>();
+    for (const [id, c] of this.#slot?.calls ?? []) if (c instanceof SentCall && c.owner === this) out.set(id, c.task);
+    return out;
   }
 
   cancelRunning(task: Task, force: boolean): void {
     const slot = this.#slot;
     let id: number | undefined;
-    for (const [k, t] of this.#sent) if (t === task) id = k;
+    for (const [k, t] of this.#inFlight()) if (t === task) id = k;
     if (id === undefined || slot === undefined) return;
     slot.send({ t: 'cancel', id });
     if (force) {
       setTimeout(() => {
-        if (this.#sent.has(id) && !slot.dead) void slot.terminate(new TroupeError(`the worker was ended by cancel(ref, { force: true }) of ${this.core.className}.${task.method}`));
+        if (slot.calls.has(id!) && !slot.dead) void slot.terminate(new TroupeError(`the worker was ended by cancel(ref, { force: true }) of ${this.core.className}.${task.method}`));
       }, FORCE_GRACE_MS).unref();
     }
   }
@@ -275,14 +289,16 @@ export class ThreadedExecutor implements Executor, Tenant {
     const queued = this.#waiting.drain();
     if (this.#preparing !== undefined) queued.unshift(this.#preparing);
     this.#preparing = undefined;
-    const running = [...this.#sent.values()];
+    const inFlight = this.#inFlight();
+    const running = [...inFlight.values()];
     const slot = this.#slot;
     if (slot !== undefined) {
-      for (const id of this.#sent.keys()) {
-        if (slot.calls.delete(id)) slot.release();
+      for (const id of inFlight.keys()) {
+        slot.calls.delete(id);
+        slot.release();
       }
     }
-    this.#sent.clear();
+    this.#running = 0;
     return { queued, running };
   }
 

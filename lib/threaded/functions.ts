@@ -30,7 +30,7 @@ export class ThreadedFunctions {
     const slot = this.pool().forTask();
     const owner = {
       sentDone: () => this.#inFlight.delete(task),
-      workerDied: (cause: Error) => {
+      callLost: (cause: Error) => {
         this.#inFlight.delete(task);
         if (task.settledOutput) return;
         if (task.attempt < task.call.maxRetries) {

@@ -140,11 +140,13 @@ export class WorkerSlot {
     this.pool.forget(this);
     for (const c of this.creates.values()) c.reject(cause);
     this.creates.clear();
+    // Tenants first: an actor takes its own calls back from `calls` (to retry or fail them); what is
+    // left are remote-function calls, each told on its own.
     const tenants = [...this.tenants];
-    const calls = [...this.calls.values()];
     this.tenants.clear();
-    this.calls.clear();
     for (const t of tenants) t.workerDied(cause);
+    const calls = [...this.calls.values()];
+    this.calls.clear();
     for (const c of calls) c.workerDied?.(cause);
     void this.worker.terminate();
   }
