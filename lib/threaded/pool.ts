@@ -12,6 +12,32 @@ import type { CallOutMsg, CancelOutMsg, CreatedMsg, ItemsMsg, ResultMsg, ToMain,
 
 const workerUrl = new URL('./worker-main.js', import.meta.url);
 
+/**
+ * How a worker starts. On Node 20 a worker does not run the parent's `--import` modules, and tsx
+ * registers its loader on the main thread only, so a worker could not import a .ts module that the main
+ * thread can. When the process was started with `--import`, a worker starts from a bootstrap that imports
+ * the same modules (resolved from the working directory, as Node does), calls tsx's `register()` where
+ * tsx is one of them, and then loads the worker's main.
+ */
+function workerEntry(): { entry: URL | string; eval: boolean } {
+  const specs: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--import' && i + 1 < argv.length) specs.push(argv[++i]!);
+    else if (a.startsWith('--import=')) specs.push(a.slice('--import='.length));
+  }
+  if (specs.length === 0) return { entry: workerUrl, eval: false };
+  const code = `(async () => {
+  for (const s of ${JSON.stringify(specs)}) {
+    await import(s);
+    if (s === 'tsx' || s.startsWith('tsx/')) (await import('tsx/esm/api')).register();
+  }
+  await import(${JSON.stringify(workerUrl.href)});
+})().catch((e) => { process.nextTick(() => { throw e; }); });`;
+  return { entry: code, eval: true };
+}
+
 /** What is waiting on a call sent to a worker. */
 export interface PendingCall {
   result(msg: ResultMsg): void;
@@ -50,7 +76,8 @@ export class WorkerSlot {
     resourceLimits: ResourceLimits | undefined,
   ) {
     const boot: WorkerBoot = { index };
-    this.worker = new Worker(workerUrl, { workerData: boot, ...(resourceLimits ? { resourceLimits } : {}) });
+    const { entry, eval: isEval } = workerEntry();
+    this.worker = new Worker(entry, { eval: isEval, workerData: boot, ...(resourceLimits ? { resourceLimits } : {}) });
     this.worker.unref();
     this.channel = new Channel<ToWorker, ToMain>(this.worker, (m) => this.#dispatch(m));
     this.worker.on('error', (e) => this.#died(describeDeath(e)));
