@@ -3,8 +3,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { ActorCore, type ActorOwner } from './actor-core.js';
 import type { Executor } from './executors/executor.js';
-import { ThreadedExecutor } from './executors/threaded.js';
-import { FORCE_GRACE_MS } from './executors/threaded.js';
+import { FORCE_GRACE_MS, ThreadedExecutor } from './executors/threaded.js';
 import { ThreadedFunctions } from './threaded/functions.js';
 import { MainWire } from './threaded/main-wire.js';
 import { Pool } from './threaded/pool.js';

@@ -2,7 +2,7 @@
 // module and runs it there. A call whose worker dies is run again while `maxRetries` allows (a stream
 // skips what it already delivered, G12), else it fails with WorkerCrashedError.
 import { WorkerCrashedError } from '../errors.js';
-import { checkWireArgs, sendCall, type Wire } from '../executors/threaded.js';
+import { checkWireArgs, sendCall, type Wire } from './calls.js';
 import type { Task } from '../task.js';
 import type { Pool, WorkerSlot } from './pool.js';
 import type { Location } from './registry.js';

@@ -3,7 +3,7 @@
 // result or stream items travel back as replies, in order, keyed by the worker's call id.
 import type { ActorCore } from '../actor-core.js';
 import { ActorDiedError, TroupeError } from '../errors.js';
-import { callFromWire, type Wire } from '../executors/threaded.js';
+import { callFromWire, type Wire } from './calls.js';
 import { handleTarget } from '../handle.js';
 import { ObjectRef, refs } from '../ref.js';
 import { ObjectRefGenerator, streams } from '../stream.js';

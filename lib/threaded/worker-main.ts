@@ -8,7 +8,7 @@ import { TaskCancelledError, TaskError, TroupeError } from '../errors.js';
 import { AsyncExecutor } from '../executors/async.js';
 import type { Executor } from '../executors/executor.js';
 import { SyncExecutor } from '../executors/sync.js';
-import { callFromWire } from '../executors/threaded.js';
+import { callFromWire } from './calls.js';
 import { makeHandle, type HandleTarget } from '../handle.js';
 import { DEFAULT_CALL, type ResolvedCall } from '../options.js';
 import { ObjectRef, refs } from '../ref.js';

@@ -1,0 +1,161 @@
+// A call on the wire, main-thread side: the call options as they cross and back, the check of arguments
+// (SerializationError at call time), sending a task's call to a worker, and settling the task from the
+// worker's replies (results, stream items, and stream credit back: G10). Threaded actors and threaded
+// remote functions both send their calls through here.
+import { SerializationError, TaskError } from '../errors.js';
+import type { ResolvedCall } from '../options.js';
+import { ObjectRef } from '../ref.js';
+import type { Task } from '../task.js';
+import { checkValue, decodeError, transferables, type HandleWriter } from './codec.js';
+import { newCallId, type PendingCall, type WorkerSlot } from './pool.js';
+import type { CallMsg, ItemsMsg, ResultMsg, WireCall } from './protocol.js';
+
+/** Converts what the main thread sends and receives: handles out, handles in. */
+export interface Wire {
+  readonly writeHandle: HandleWriter;
+  /** Turns wire handles in a received value back into handles (only for messages flagged `h`). */
+  readIn(v: unknown): unknown;
+}
+
+/** The call options as they cross (error classes go by name); undefined when all are defaults. */
+export function wireCall(call: ResolvedCall, task: Task): WireCall | undefined {
+  const skip = task.core !== undefined ? task.core.produced : 0;
+  let o = wireOptions.get(call);
+  if (o === undefined) {
+    const re = call.retryExceptions;
+    const w: { -readonly [K in keyof WireCall]: WireCall[K] } = {};
+    if (call.backpressure !== Infinity) w.backpressure = call.backpressure;
+    if (call.concurrencyGroup !== undefined) w.group = call.concurrencyGroup;
+    if (call.maxRetries !== 0) w.maxRetries = call.maxRetries;
+    if (re !== false) w.retry = re === true ? true : re.map((c) => (c as Function).name);
+    if (call.transfer) w.transfer = true;
+    wireOptions.set(call, (o = Object.keys(w).length === 0 ? null : w));
+  }
+  if (skip === 0 && task.attempt === 0) return o ?? undefined;
+  return { ...o, ...(skip > 0 ? { skip } : {}), ...(task.attempt > 0 ? { attempt: task.attempt } : {}) };
+}
+
+const wireOptions = new WeakMap<ResolvedCall, WireCall | null>();
+
+/** The call options a wire call stands for, on top of the method's. */
+export function callFromWire(base: ResolvedCall, o: WireCall | undefined): ResolvedCall {
+  if (o === undefined) return base;
+  return {
+    ...base,
+    ...(o.backpressure !== undefined ? { backpressure: o.backpressure } : {}),
+    ...(o.group !== undefined ? { concurrencyGroup: o.group } : {}),
+    ...(o.maxRetries !== undefined ? { maxRetries: o.maxRetries } : {}),
+    ...(o.retry !== undefined ? { retryExceptions: o.retry as ResolvedCall['retryExceptions'] } : {}),
+    ...(o.transfer !== undefined ? { transfer: o.transfer } : {}),
+  };
+}
+
+/** Settles a main-thread task from a worker's reply. */
+export function settleFromWire(task: Task, msg: ResultMsg, wire: Wire): void {
+  if (msg.ok) task.succeed(msg.h ? wire.readIn(msg.v) : msg.v);
+  else {
+    const e = decodeError(msg.e!);
+    task.fail(msg.app ? new TaskError(task, e) : e);
+  }
+}
+
+/** Checks arguments on the main thread: a value that cannot cross throws now, naming its position.
+ *  Returns what to send: the arguments, or a copy with handles in wire form (then `h` is true). */
+export function checkWireArgs(args: unknown[], where: () => string, wire: Wire): { args: unknown[]; h: boolean } {
+  let out = args;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === null || (typeof a !== 'object' && typeof a !== 'function' && typeof a !== 'symbol')) continue;
+    if (a instanceof ObjectRef) continue; // resolved before sending (A11), then checked again
+    let v: unknown;
+    try {
+      v = checkValue(a, `argument ${i}`, wire.writeHandle);
+    } catch (e) {
+      if (e instanceof SerializationError) throw new SerializationError(`${where()}: ${e.message}`);
+      throw e;
+    }
+    if (v !== a) {
+      if (out === args) out = [...args];
+      out[i] = v;
+    }
+  }
+  return out === args ? { args, h: false } : { args: out, h: true };
+}
+
+/** What a sent call waits for: the worker's result and stream items, which settle its task. */
+export class SentCall implements PendingCall {
+  #acked = 0;
+  constructor(
+    readonly slot: WorkerSlot,
+    readonly id: number,
+    readonly task: Task,
+    readonly wire: Wire,
+    readonly owner: CallOwner,
+  ) {
+    const core = task.core;
+    if (core !== undefined && task.call.backpressure !== Infinity) {
+      this.#acked = core.taken;
+      core.onTake = this.#credit;
+    }
+  }
+
+  /** Stream credit (G10): tell the producer what the consumer has taken, every half window. */
+  readonly #credit = (taken: number): void => {
+    const step = Math.max(1, this.task.call.backpressure >> 1);
+    if (taken - this.#acked >= step || taken >= this.task.core!.produced) {
+      this.#acked = taken;
+      this.slot.send({ t: 'credit', id: this.id, taken });
+    }
+  };
+
+  result(msg: ResultMsg): void {
+    this.slot.release();
+    this.owner.sentDone(this.id);
+    if (this.task.core !== undefined) this.task.core.onTake = undefined;
+    settleFromWire(this.task, msg, this.wire);
+  }
+
+  items(msg: ItemsMsg): void {
+    if (this.task.settledOutput) return;
+    const core = this.task.core!;
+    for (const v of msg.vs) core.push(msg.h ? this.wire.readIn(v) : v);
+  }
+
+  workerDied(cause: Error): void {
+    this.owner.callLost?.(cause);
+  }
+}
+
+/** Who sent a call: told when it is answered, and (remote functions) when its worker died under it. */
+export interface CallOwner {
+  sentDone(id: number): void;
+  callLost?(cause: Error): void;
+}
+
+/** Sends one task's call to `slot`, wiring its replies to the task; undefined if its arguments cannot cross. */
+export function sendCall(
+  slot: WorkerSlot,
+  task: Task,
+  target: { aid: string; m: string } | { url: string; fn: string },
+  wire: Wire,
+  owner: CallOwner,
+): number | undefined {
+  let sent: { args: unknown[]; h: boolean };
+  try {
+    sent = checkWireArgs(task.args, () => `${task.className ? task.className + '.' : ''}${task.method}`, wire);
+  } catch (e) {
+    task.fail(e);
+    return undefined;
+  }
+  const id = newCallId();
+  slot.calls.set(id, new SentCall(slot, id, task, wire, owner));
+  slot.hold();
+  task.markRunning();
+  const o = wireCall(task.call, task);
+  const msg: CallMsg = 'aid' in target
+    ? { t: 'call', id, aid: target.aid, m: target.m, args: sent.args, ...(sent.h ? { h: true } : {}), ...(o ? { o } : {}) }
+    : { t: 'call', id, url: target.url, fn: target.fn, args: sent.args, ...(sent.h ? { h: true } : {}), ...(o ? { o } : {}) };
+  if (task.call.transfer) slot.channel.sendTransferring(msg, transferables(sent.args));
+  else slot.send(msg);
+  return id;
+}
