@@ -95,18 +95,18 @@ export class SentCall implements PendingCall {
     const core = task.core;
     if (core !== undefined && task.call.backpressure !== Infinity) {
       this.#acked = core.taken;
-      core.onTake = this.#credit;
+      core.onTake = (taken) => this.credit(taken);
     }
   }
 
   /** Stream credit (G10): tell the producer what the consumer has taken, every half window. */
-  readonly #credit = (taken: number): void => {
+  credit(taken: number): void {
     const step = Math.max(1, this.task.call.backpressure >> 1);
     if (taken - this.#acked >= step || taken >= this.task.core!.produced) {
       this.#acked = taken;
       this.slot.send({ t: 'credit', id: this.id, taken });
     }
-  };
+  }
 
   result(msg: ResultMsg): void {
     this.slot.release();

@@ -26,7 +26,7 @@ interface Hosted {
   readonly tasks: Set<Task>;
 }
 
-const channel = new Channel<ToMain, ToWorker>(parentPort!, onMessage, 'immediate');
+const channel = new Channel<ToMain, ToWorker>(parentPort!, onMessage);
 const actors = new Map<string, Hosted>();
 const tasks = new Map<number, Task>();
 const functionHost: TaskHost = { actorId: undefined, className: undefined };
@@ -157,7 +157,7 @@ function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCal
       if (batch === undefined || batch.gen !== channel.generation) {
         batch = { gen: channel.generation, msg: { t: 'items', id: m.id, vs: [out.v] } };
         if (out.h) batch.msg.h = true;
-        channel.send(batch.msg);
+        channel.send(batch.msg, true);
       } else {
         batch.msg.vs.push(out.v);
         if (out.h) batch.msg.h = true;
