@@ -158,7 +158,7 @@ export function method(options: MethodOptions) {
 /** Creates an actor of class `cls` (decorated or not) with extra options. */
 export function createActor<T>(cls: Function, options: ActorOptions | undefined, args: unknown[]): ActorHandle<T> {
   const info = classInfo(cls);
-  const o = options === undefined ? info.options : { ...info.options, ...checkActorOptions(options, `${info.className}.options()`) };
+  const o = options === undefined ? info.options : checkActorOptions({ ...info.options, ...options }, `${info.className}.options()`);
   return creation.create!(info, o, args) as ActorHandle<T>;
 }
 

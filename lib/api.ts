@@ -6,7 +6,7 @@ import type { LifecycleState } from './lifecycle.js';
 import type { ActorMode } from './options.js';
 import { ObjectRef, refs } from './ref.js';
 import { runtime } from './runtime.js';
-import { ObjectRefGenerator, streams } from './stream.js';
+import { ObjectRefGenerator, streams, type StreamCore } from './stream.js';
 import { store } from './store.js';
 import type { ActorHandle } from './types.js';
 
@@ -68,15 +68,11 @@ type Waitable = ObjectRef<any> | ObjectRefGenerator<any, any>;
 export function wait<T extends Waitable>(items: readonly T[], options?: { numReturns?: number; timeout?: number }): Promise<[T[], T[]]> {
   if (!Array.isArray(items)) throw new TypeError('wait: expected an array of ObjectRefs or ObjectRefGenerators');
   const isReady: (() => boolean)[] = [];
-  const subscribe: ((l: () => void) => void)[] = [];
   items.forEach((x, i) => {
-    if (x instanceof ObjectRef) {
-      isReady.push(() => refs.isReady(x));
-      subscribe.push((l) => refs.onSettled(x, l));
-    } else if (x instanceof ObjectRefGenerator) {
+    if (x instanceof ObjectRef) isReady.push(() => refs.isReady(x));
+    else if (x instanceof ObjectRefGenerator) {
       const core = streams.core(x);
       isReady.push(() => core.ready);
-      subscribe.push((l) => core.onReady(l));
     } else throw new TypeError(`wait: item ${i} is not an ObjectRef or ObjectRefGenerator`);
   });
   const numReturns = options?.numReturns ?? 1;
@@ -95,16 +91,34 @@ export function wait<T extends Waitable>(items: readonly T[], options?: { numRet
   if (items.length === 0 || count() >= numReturns || timeout === 0) return Promise.resolve(split());
   return new Promise((resolve) => {
     let done = false;
+    let ready = 0;
     let timer: NodeJS.Timeout | undefined;
+    // Listeners are removed when the wait ends, so a stream wait() gave up on can still be collected (G9).
+    const watched: StreamCore[] = [];
+    const watchedRefs: ObjectRef<unknown>[] = [];
     const finish = () => {
       if (done) return;
       done = true;
       if (timer !== undefined) clearTimeout(timer);
+      for (const core of watched) core.offReady(onReady);
+      for (const r of watchedRefs) refs.offSettled(r, onReady);
       resolve(split());
     };
-    let ready = 0;
-    for (const sub of subscribe) sub(() => ++ready >= numReturns && finish());
-    if (timeout !== undefined) timer = setTimeout(finish, timeout);
+    const onReady = () => {
+      if (++ready >= numReturns) finish();
+    };
+    for (const x of items) {
+      if (done) break;
+      if (x instanceof ObjectRef) {
+        watchedRefs.push(x);
+        refs.onSettled(x, onReady);
+      } else {
+        const core = streams.core(x as ObjectRefGenerator);
+        watched.push(core);
+        core.onReady(onReady);
+      }
+    }
+    if (timeout !== undefined && !done) timer = setTimeout(finish, timeout);
   });
 }
 

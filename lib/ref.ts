@@ -25,6 +25,7 @@ interface RefInternals {
   owner(r: ObjectRef<any>): Cancellable | undefined;
   /** Calls `listener` once when the ref settles (at once if it has). */
   onSettled(r: ObjectRef<any>, listener: () => void): void;
+  offSettled(r: ObjectRef<any>, listener: () => void): void;
 }
 
 
@@ -112,6 +113,11 @@ export class ObjectRef<T = unknown> implements PromiseLike<T> {
       onSettled: (r, listener) => {
         if (r.#state !== PENDING) listener();
         else (r.#listeners ??= []).push(listener);
+      },
+      offSettled: (r, listener) => {
+        const ls = r.#listeners;
+        const i = ls === undefined ? -1 : ls.indexOf(listener);
+        if (i >= 0) ls!.splice(i, 1);
       },
     };
   }

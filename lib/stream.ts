@@ -174,6 +174,14 @@ export class StreamCore<T = unknown, R = unknown> {
     else (this.#readyListeners ??= []).push(listener);
   }
 
+  /** Forgets a listener (a wait() that finished must not keep the stream's generator reachable). */
+  offReady(listener: () => void): void {
+    const ls = this.#readyListeners;
+    if (ls === undefined) return;
+    const i = ls.indexOf(listener);
+    if (i >= 0) ls.splice(i, 1);
+  }
+
   #notifyReady(): void {
     const ls = this.#readyListeners;
     if (ls !== undefined) {
@@ -216,8 +224,9 @@ export class ObjectRefGenerator<T = unknown, R = unknown> implements AsyncIterab
    *  unconsumed items are released (G13). */
   async return(): Promise<IteratorResult<ObjectRef<T>, undefined>> {
     const core = this.#core;
-    if (!core.ended) core.owner.cancel(false);
-    core.detach();
+    const running = !core.ended;
+    core.detach(); // first: a pending next() answers done, not the cancellation's error item
+    if (running) core.owner.cancel(false);
     released.unregister(core);
     return { done: true, value: undefined };
   }
