@@ -4,6 +4,7 @@
 import { groupLimits, methodsFor, type ClassInfo, type MethodInfo } from './actor.js';
 import { ActorDiedError, actorLabel } from './errors.js';
 import { events } from './events.js';
+import { microtask } from './microtask.js';
 import { AsyncExecutor } from './executors/async.js';
 import type { Executor } from './executors/executor.js';
 import { SyncExecutor } from './executors/sync.js';
@@ -47,7 +48,7 @@ export class ActorCore implements TaskHost, HandleTarget {
     this.groups = options === info.options ? info.groups : groupLimits(options);
     this.#executor = this.#makeExecutor();
     this.handle = makeHandle(this);
-    queueMicrotask(() => this.#construct());
+    microtask(() => this.#construct());
   }
 
   get actorId(): string {
@@ -169,7 +170,7 @@ export class ActorCore implements TaskHost, HandleTarget {
     for (const t of retried) this.#executor.submit(t);
     for (const t of queued) this.#executor.submit(t);
     const delay = restartDelay(this.restarts);
-    if (delay === 0) queueMicrotask(() => this.#construct());
+    if (delay === 0) microtask(() => this.#construct());
     else setTimeout(() => this.#construct(), delay);
   }
 

@@ -5,6 +5,7 @@ import { isMainThread } from 'node:worker_threads';
 import { TroupeError } from './errors.js';
 import { checkFunctionOptions, DEFAULT_CALL, resolveCall, type RemoteFunctionOptions, type ResolvedCall } from './options.js';
 import type { ObjectRef } from './ref.js';
+import { microtask } from './microtask.js';
 import { runtime } from './runtime.js';
 import { callerModule } from './threaded/module-url.js';
 import { register, type Location } from './threaded/registry.js';
@@ -49,7 +50,7 @@ export function remote<F extends (...args: any[]) => any>(
     const task = new Task(rt, callable, args, call, hasRefs);
     rt.tasks.add(task);
     if (at !== undefined) rt.functions.submit(task, at);
-    else queueMicrotask(() => void task.run(undefined));
+    else microtask(() => void task.run(undefined));
     return task.output();
   };
   return {

@@ -28,6 +28,9 @@ export interface Callable {
 }
 
 let nextTaskId = 1;
+/** A generator step slower than this (ms) lets the event loop turn before the next one. */
+const SLOW_STEP_MS = 1;
+const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
 
@@ -189,13 +192,16 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     return undefined;
   }
 
-  /** Drives a generator into the stream; items an earlier attempt delivered are skipped (G12). */
+  /** Drives a generator into the stream; items an earlier attempt delivered are skipped (G12). A step
+   *  that took longer than SLOW_STEP_MS is followed by a macrotask yield, so the consumer runs before the
+   *  producer starts its next (slow) item (G2); fast producers interleave at microtask pace. */
   async #pump(gen: Iterator<unknown> | AsyncIterator<unknown>, target: unknown, attempt: number): Promise<void> {
     const core = this.core!;
     const skip = core.produced;
     let index = 0;
     try {
       for (;;) {
+        const t0 = performance.now();
         const step = await runAs(this, step1, gen, undefined);
         if (attempt !== this.attempt) return;
         if (this.stopped) {
@@ -213,7 +219,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
             await gen.return?.();
             return;
           }
-        }
+        } else if (performance.now() - t0 > SLOW_STEP_MS) await macrotask();
       }
     } catch (e) {
       return this.#failed(e, target, attempt);
