@@ -1,27 +1,54 @@
 // The measuring harness: a case is a named function that returns figures; a figure is measured over
 // several rounds after a warm-up, and reported as the median with min and max. Every case checks its own
-// results, so a benchmark whose calls failed reports an error instead of a speed.
+// results, so a benchmark whose calls failed reports an error instead of a speed. A figure that cannot be
+// measured (troupe's threaded actors are not built yet; a peer has no streaming) is a `NotApplicable`
+// figure that says why, so the table never shows a silent blank.
+import os from 'node:os';
 
-export interface Figure {
+/** Whose figure it is: troupe's own, a hand-written baseline, an installed peer library, a contrast
+ *  (troupe itself in another configuration, e.g. without backpressure), or a published figure. */
+export type Role = 'troupe' | 'baseline' | 'peer' | 'contrast' | 'published';
+
+/** ops/s (and x, a speed-up): higher is better. ms, µs, KB, MB: lower is better. */
+export type Unit = 'ops/s' | 'ms' | 'µs' | 'KB' | 'MB' | 'x';
+
+export interface Measured {
   /** What was measured, e.g. 'troupe' or 'baseline: await Promise.resolve(obj.m())'. */
   readonly label: string;
-  readonly unit: 'ops/s' | 'ms' | 'KB' | 'x';
+  readonly role: Role;
+  readonly unit: Unit;
   readonly median: number;
   readonly min: number;
   readonly max: number;
+  /** How many samples (rounds) the median is over. */
+  readonly rounds: number;
 }
+
+export interface NotApplicable {
+  readonly label: string;
+  readonly role: Role;
+  /** Why there is no figure, shown in the table in its place: 'n/a: threaded actors not built yet'. */
+  readonly na: string;
+}
+
+export type Figure = Measured | NotApplicable;
+
+export const isMeasured = (f: Figure): f is Measured => !('na' in f);
 
 export interface CaseResult {
   readonly name: string;
-  /** troupe's own figure first, then its baselines and peers. */
+  /** troupe's own figure first, then its baselines, peers and published figures. */
   readonly figures: Figure[];
   /** The issue's target for troupe's figure, as text ('>= 1,000,000 ops/s'), and whether it was met. */
   readonly target?: { readonly text: string; readonly met: boolean };
+  /** What the case does, in a sentence: the table and the JSON carry it. */
   readonly note?: string;
 }
 
 export interface Case {
   readonly name: string;
+  /** The file (area) the case comes from: objects, tasks, actors, generators, creation, workers. */
+  readonly area: string;
   run(opts: RunOptions): Promise<CaseResult>;
 }
 
@@ -30,28 +57,82 @@ export interface RunOptions {
   readonly quick: boolean;
 }
 
-export function summarize(label: string, unit: Figure['unit'], samples: number[]): Figure {
+/** Worker threads for every pool, troupe's (later) and the peers' alike: the machine's cores, at most 8. */
+export const WORKERS = Math.max(1, Math.min(8, os.availableParallelism()));
+
+/** The in-flight window of the "many in flight" cases, for troupe and every peer alike. */
+export const WINDOW = 16;
+
+export const NOT_BUILT = 'n/a: threaded actors not built yet';
+
+export function na(label: string, role: Role, why: string): NotApplicable {
+  return { label, role, na: why.startsWith('n/a') ? why : `n/a: ${why}` };
+}
+
+export function summarize(label: string, unit: Unit, samples: number[], role: Role = 'troupe'): Measured {
   const s = [...samples].sort((a, b) => a - b);
-  return { label, unit, median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]! };
+  if (s.length === 0) throw new Error(`no samples for ${label}`);
+  for (const x of s) if (!Number.isFinite(x)) throw new Error(`benchmark self-check failed: ${label} measured ${x}`);
+  return { label, role, unit, median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s[s.length - 1]!, rounds: s.length };
+}
+
+/** Tells the runner (the parent process) how far the case is, for the progress bar. */
+export function progress(text: string): void {
+  process.send?.({ type: 'progress', text });
+}
+
+export interface MeasureOptions extends RunOptions {
+  /** Operations per round in a full run (a quick run does about 1/100 of them, at least `minQuick`). */
+  readonly ops: number;
+  readonly rounds?: number;
+  readonly role?: Role;
+  /** The least number of operations per round in quick mode (default 1). */
+  readonly minQuick?: number;
 }
 
 /** Runs `body(n)` (which performs n operations) for `rounds` rounds after a warm-up; ops per second. */
 export async function throughput(
   label: string,
   body: (n: number) => Promise<void> | void,
-  opts: RunOptions & { ops: number; rounds?: number },
-): Promise<Figure> {
-  const ops = opts.quick ? Math.max(1, Math.floor(opts.ops / 100)) : opts.ops;
+  opts: MeasureOptions,
+): Promise<Measured> {
+  const ops = opts.quick ? Math.max(opts.minQuick ?? 1, Math.floor(opts.ops / 100)) : opts.ops;
   const rounds = opts.quick ? 2 : (opts.rounds ?? 5);
-  await body(Math.max(1, Math.floor(ops / 5)));
+  // A full gc before the warm-up, none between rounds: after a full gc V8 shrinks the young generation,
+  // which bills the next round's allocations (we measured a 3-10x slower first round after gc()).
+  gc();
+  progress(`warm-up · ${label}`);
+  await body(Math.max(opts.minQuick ?? 1, Math.floor(ops / 5)));
   const samples: number[] = [];
   for (let r = 0; r < rounds; r++) {
+    progress(`round ${r + 1}/${rounds} · ${label}`);
     const t0 = performance.now();
     await body(ops);
     const ms = performance.now() - t0;
     samples.push((ops * 1000) / ms);
   }
-  return summarize(label, 'ops/s', samples);
+  return summarize(label, 'ops/s', samples, opts.role ?? 'troupe');
+}
+
+/** Runs `sample()` (which returns one measurement) `rounds` times after `warmup` unrecorded runs. */
+export async function samples(
+  label: string,
+  unit: Unit,
+  sample: (round: number) => Promise<number> | number,
+  opts: RunOptions & { rounds: number; quickRounds?: number; warmup?: number; role?: Role },
+): Promise<Measured> {
+  const rounds = opts.quick ? (opts.quickRounds ?? 2) : opts.rounds;
+  const warmup = opts.warmup ?? 1;
+  for (let w = 0; w < warmup; w++) {
+    progress(`warm-up · ${label}`);
+    await sample(-1);
+  }
+  const out: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    progress(`round ${r + 1}/${rounds} · ${label}`);
+    out.push(await sample(r));
+  }
+  return summarize(label, unit, out, opts.role ?? 'troupe');
 }
 
 /** Fails the case (so it reports an error, not a speed) when a check does not hold. */
@@ -60,3 +141,65 @@ export function check(ok: boolean, what: string): void {
 }
 
 export const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+/** `n` calls of `call(i)`, `window` of them in flight at a time (a sliding window: `window` loops, each
+ *  awaiting one call before it starts its next). `verify(i, result)` checks each result. */
+export async function windowed<R>(
+  n: number,
+  window: number,
+  call: (i: number) => PromiseLike<R>,
+  verify: (i: number, r: R) => boolean,
+): Promise<void> {
+  let next = 0;
+  let bad = -1;
+  const lane = async () => {
+    while (next < n) {
+      const i = next++;
+      const r = await call(i);
+      if (!verify(i, r) && bad < 0) bad = i;
+    }
+  };
+  const lanes: Promise<void>[] = [];
+  for (let k = 0; k < Math.min(window, n); k++) lanes.push(lane());
+  await Promise.all(lanes);
+  check(bad < 0, `the result of call ${bad} is wrong`);
+}
+
+/** Collects garbage until the ArrayBuffer memory stops falling: V8 frees the backing stores of dead
+ *  ArrayBuffers after the collection, so `arrayBuffers` read straight after gc() still counts them. */
+export async function settleMemory(): Promise<void> {
+  let last = Infinity;
+  let steady = 0;
+  for (let i = 0; i < 80 && steady < 2; i++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    const now = process.memoryUsage().arrayBuffers;
+    steady = Math.abs(last - now) < 262144 ? steady + 1 : 0;
+    last = now;
+  }
+}
+
+/** Bytes of JS heap plus ArrayBuffer memory (where Uint8Array payloads live) in use now. */
+export function memoryInUse(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** Rejects after `ms` with a message, for calls that may hang (a peer's crash handling). */
+export function within<T>(p: PromiseLike<T>, ms: number): Promise<T | 'timeout'> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => resolve('timeout'), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}

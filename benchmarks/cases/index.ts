@@ -1,0 +1,17 @@
+// Every case of the suite, in the order the table shows them: in process first (objects, tasks, actors,
+// generators, creation), then the cases across a thread, where troupe's threaded figures will go.
+import type { Case } from '../harness.js';
+import { actorCases } from './actors.js';
+import { creationCases } from './creation.js';
+import { generatorCases } from './generators.js';
+import { objectCases } from './objects.js';
+import { taskCases } from './tasks.js';
+import { workerCases } from './workers.js';
+
+export const cases: Case[] = [...objectCases, ...taskCases, ...actorCases, ...generatorCases, ...creationCases, ...workerCases];
+
+const names = new Set<string>();
+for (const c of cases) {
+  if (names.has(c.name)) throw new Error(`two benchmark cases are named '${c.name}'`);
+  names.add(c.name);
+}
