@@ -46,8 +46,9 @@ export function remote<F extends (...args: any[]) => any>(
   const submit = (args: unknown[], call: ResolvedCall): ObjectRef<unknown> | ObjectRefGenerator => {
     const hasRefs = checkArgs(args, where);
     const rt = runtime();
-    if (at !== undefined) rt.functions.check(args, where);
-    const task = new Task(rt, callable, args, call, hasRefs);
+    const sent = at !== undefined ? rt.functions.check(args, where) : args;
+    const task = new Task(rt, callable, sent, call, hasRefs);
+    if (sent !== args) task.handlesInArgs = true;
     rt.tasks.add(task);
     if (at !== undefined) rt.functions.submit(task, at);
     else microtask(() => void task.run(undefined));

@@ -9,7 +9,8 @@ export interface Executor {
   /** Builds the actor (its constructor runs with `args`), then starts running queued calls. Throws, or
    *  rejects, with the constructor's error; a promise when the actor is built elsewhere (a worker). */
   start(info: ClassInfo, args: unknown[]): void | Promise<void>;
-  /** Checks a call's arguments before it is queued; returns them as they will be passed. */
+  /** Checks a call's arguments before it is queued; returns them as they will be passed (the same array
+   *  when nothing changes). */
   check?(args: unknown[], where: () => string): unknown[];
   /** A running call was cancelled. */
   cancelRunning?(task: Task, force: boolean): void;

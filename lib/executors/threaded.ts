@@ -37,8 +37,7 @@ export class ThreadedExecutor implements Executor, Tenant {
   }
 
   check(args: unknown[], where: () => string): unknown[] {
-    checkWireArgs(args, where, this.wire);
-    return args;
+    return checkWireArgs(args, where, this.wire);
   }
 
   start(info: ClassInfo, args: unknown[]): Promise<void> {
@@ -48,15 +47,15 @@ export class ThreadedExecutor implements Executor, Tenant {
     const o = this.core.options;
     const slot = (this.#slot = this.pool.place(o.dedicated ?? false, o.resourceLimits));
     slot.tenants.add(this);
-    let wireArgs: { args: unknown[]; h: boolean };
+    let wireArgs: unknown[];
     try {
       wireArgs = checkWireArgs(args, () => `${info.className} constructor`, this.wire);
     } catch (e) {
       return Promise.reject(e);
     }
     return slot
-      .create(this.core.id, this.module, info.className, wireArgs.args, {
-        ...(wireArgs.h ? { h: true } : {}),
+      .create(this.core.id, this.module, info.className, wireArgs, {
+        ...(wireArgs !== args ? { h: true } : {}),
         ...(o.maxConcurrency !== undefined ? { maxConcurrency: o.maxConcurrency } : {}),
         ...(o.concurrencyGroups !== undefined ? { groups: o.concurrencyGroups } : {}),
       })

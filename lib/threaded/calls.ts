@@ -60,8 +60,8 @@ export function settleFromWire(task: Task, msg: ResultMsg, wire: Wire): void {
 }
 
 /** Checks arguments on the main thread: a value that cannot cross throws now, naming its position.
- *  Returns what to send: the arguments, or a copy with handles in wire form (then `h` is true). */
-export function checkWireArgs(args: unknown[], where: () => string, wire: Wire): { args: unknown[]; h: boolean } {
+ *  Returns what to send: `args` itself, or a copy with handles in wire form. */
+export function checkWireArgs(args: unknown[], where: () => string, wire: Wire): unknown[] {
   let out = args;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -79,7 +79,7 @@ export function checkWireArgs(args: unknown[], where: () => string, wire: Wire):
       out[i] = v;
     }
   }
-  return out === args ? { args, h: false } : { args: out, h: true };
+  return out;
 }
 
 /** What a sent call waits for: the worker's result and stream items, which settle its task. */
@@ -140,22 +140,28 @@ export function sendCall(
   wire: Wire,
   owner: CallOwner,
 ): number | undefined {
-  let sent: { args: unknown[]; h: boolean };
-  try {
-    sent = checkWireArgs(task.args, () => `${task.className ? task.className + '.' : ''}${task.method}`, wire);
-  } catch (e) {
-    task.fail(e);
-    return undefined;
+  // Arguments were checked (and handles put in wire form) at call time; values of ref arguments only now.
+  let args = task.args;
+  if (task.hasRefArgs) {
+    try {
+      const checked = checkWireArgs(args, () => `${task.className ? task.className + '.' : ''}${task.method}`, wire);
+      if (checked !== args) task.handlesInArgs = true;
+      args = checked;
+    } catch (e) {
+      task.fail(e);
+      return undefined;
+    }
   }
   const id = newCallId();
   slot.calls.set(id, new SentCall(slot, id, task, wire, owner));
   slot.hold();
   task.markRunning();
   const o = wireCall(task.call, task);
+  const h = task.handlesInArgs;
   const msg: CallMsg = 'aid' in target
-    ? { t: 'call', id, aid: target.aid, m: target.m, args: sent.args, ...(sent.h ? { h: true } : {}), ...(o ? { o } : {}) }
-    : { t: 'call', id, url: target.url, fn: target.fn, args: sent.args, ...(sent.h ? { h: true } : {}), ...(o ? { o } : {}) };
-  if (task.call.transfer) slot.channel.sendTransferring(msg, transferables(sent.args));
+    ? { t: 'call', id, aid: target.aid, m: target.m, args, ...(h ? { h } : {}), ...(o ? { o } : {}) }
+    : { t: 'call', id, url: target.url, fn: target.fn, args, ...(h ? { h } : {}), ...(o ? { o } : {}) };
+  if (task.call.transfer) slot.channel.sendTransferring(msg, transferables(args));
   else slot.send(msg);
   return id;
 }

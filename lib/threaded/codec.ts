@@ -117,6 +117,10 @@ function walk(o: object, where: string, handles: HandleWriter | undefined, seen:
   if (ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return o;
   if (o instanceof ObjectRefGenerator) throw new SerializationError(`${where} is an ObjectRefGenerator; a stream cannot be passed to another call`);
   if (o instanceof ObjectRef) throw new SerializationError(`${where} is an ObjectRef nested in a value; only top-level ref arguments are resolved (A11): pass the value, or the ref as its own argument`);
+  const tag = Object.prototype.toString.call(o);
+  if (tag === '[object Generator]' || tag === '[object AsyncGenerator]') {
+    throw new SerializationError(`${where} is a generator object, which cannot cross to a worker thread: pass its values`);
+  }
   if (o instanceof Promise) throw new SerializationError(`${where} is a Promise, which cannot cross to a worker thread: await it first`);
   if (o instanceof WeakMap || o instanceof WeakSet || o instanceof WeakRef) throw new SerializationError(`${where} is a ${o.constructor.name}, which cannot cross to a worker thread`);
   const h = handles?.(o);

@@ -15,9 +15,9 @@ export class ThreadedFunctions {
     readonly wire: Wire,
   ) {}
 
-  /** Throws SerializationError now for an argument that cannot cross. */
-  check(args: unknown[], where: () => string): void {
-    checkWireArgs(args, where, this.wire);
+  /** Throws SerializationError now for an argument that cannot cross; returns the arguments to send. */
+  check(args: unknown[], where: () => string): unknown[] {
+    return checkWireArgs(args, where, this.wire);
   }
 
   submit(task: Task, at: Location): void {

@@ -23,10 +23,14 @@ interface Hosted {
   readonly info: ClassInfo;
   readonly executor: Executor;
   readonly host: TaskHost;
-  readonly tasks: Set<Task>;
 }
 
 const channel = new Channel<ToMain, ToWorker>(parentPort!, onMessage);
+/** A stream batches its items once this many in a row came within FAST_ITEM_MS of each other. */
+const FAST_RUN = 64;
+const FAST_ITEM_MS = 0.05;
+/** An item this long after the last one means the producer can block: flush each item again. */
+const SLOW_ITEM_MS = 1;
 const actors = new Map<string, Hosted>();
 const tasks = new Map<number, Task>();
 const functionHost: TaskHost = { actorId: undefined, className: undefined };
@@ -81,13 +85,7 @@ async function create(m: CreateMsg): Promise<void> {
   const hosted: Hosted = {
     info,
     executor,
-    tasks: new Set(),
-    host: {
-      actorId: m.aid,
-      className: info.className,
-      withdraw: (t) => executor.remove(t),
-      settled: (t) => hosted.tasks.delete(t),
-    },
+    host: { actorId: m.aid, className: info.className, withdraw: (t) => executor.remove(t) },
   };
   try {
     executor.start(info, m.h ? (foreign.readIn(m.args) as unknown[]) : m.args);
@@ -107,9 +105,7 @@ function call(m: CallMsg): void {
     channel.send({ t: 'result', id: m.id, ok: false, e: encodeError(e) });
     return;
   }
-  const task = start(m, hosted.host, method, callFromWire(method.call, m.o));
-  hosted.tasks.add(task);
-  hosted.executor.submit(task);
+  hosted.executor.submit(start(m, hosted.host, method, callFromWire(method.call, m.o)));
 }
 
 async function runFunction(m: CallMsg): Promise<void> {
@@ -145,6 +141,8 @@ function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCal
   core.produced = m.o?.skip ?? 0;
   core.taken = core.produced;
   let batch: { gen: number; msg: { t: 'items'; id: number; vs: unknown[]; h?: boolean } } | undefined;
+  let lastItemAt = 0;
+  let fastRun = 0;
   core.sink = {
     item(v) {
       let out: { v: unknown; h?: true };
@@ -163,6 +161,17 @@ function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCal
         if (out.h) batch.msg.h = true;
         channel.grew();
       }
+      // G2 across the thread: the producer's next step may block this worker (a long computation, a
+      // synchronous wait), and then nothing queued here could leave. So items leave at once, before the
+      // next step, until the producer has shown itself fast (FAST_RUN items within FAST_ITEM_MS of the
+      // one before); then they batch (G2 batching), and a step slower than SLOW_ITEM_MS returns to
+      // flushing at once.
+      const now = performance.now();
+      const dt = now - lastItemAt;
+      if (dt < FAST_ITEM_MS) fastRun++;
+      else if (dt > SLOW_ITEM_MS) fastRun = 0;
+      lastItemAt = now;
+      if (fastRun < FAST_RUN) channel.flush();
     },
     end(error, returned) {
       tasks.delete(m.id);
@@ -195,7 +204,8 @@ function release(aid: string): void {
   if (hosted === undefined) return;
   actors.delete(aid);
   hosted.executor.close();
-  for (const t of hosted.tasks) t.stop(new TroupeError(`${hosted.info.className}#${aid} was released`));
+  const error = new TroupeError(`${hosted.info.className}#${aid} was released`);
+  for (const t of [...tasks.values()]) if (t.host === hosted.host) t.stop(error);
 }
 
 /** Handles this worker was given: calls on them go to the main thread as callouts (A10). */
