@@ -59,7 +59,7 @@ export function get(input: ObjectRef<unknown> | readonly ObjectRef<unknown>[], o
   });
 }
 
-type Waitable = ObjectRef<any> | ObjectRefGenerator<any, any>;
+type Waitable = ObjectRef<unknown> | ObjectRefGenerator<unknown, unknown>;
 
 /**
  * Waits until `numReturns` (default 1) of the items are ready, or `timeout` ms pass; resolves
