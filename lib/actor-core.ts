@@ -157,7 +157,6 @@ export class ActorCore implements TaskHost, HandleTarget {
 
   #restart(reason: string, cause: unknown): void {
     this.restarts++;
-    this.#to('CRASH');
     const { queued, running } = this.#executor.close();
     const retried: Task[] = [];
     const error = new ActorDiedError(this, `${reason}; the actor restarts`, cause);
@@ -171,6 +170,8 @@ export class ActorCore implements TaskHost, HandleTarget {
     this.#executor = this.#makeExecutor();
     for (const t of retried) this.#executor.submit(t);
     for (const t of queued) this.#executor.submit(t);
+    // Announced once the new mailbox is in place: a listener's calls queue for the rebuilt actor (A7).
+    this.#to('CRASH');
     const delay = restartDelay(this.restarts);
     if (delay === 0) microtask(() => this.#construct());
     else setTimeout(() => this.#construct(), delay);
