@@ -94,70 +94,84 @@ export type HandleWriter = (v: object) => WireHandle | undefined;
 
 /**
  * Checks that `v` can cross and returns what to send: the value itself, or a copy in which each actor
- * handle is replaced by its wire form (A10). Throws SerializationError naming `where` (e.g. "argument 1.items[3]").
+ * handle is replaced by its wire form (A10). Throws SerializationError naming `where` and the path in the
+ * value (e.g. "argument 1.items[3]"); the path is kept as a stack of keys and spelled out only on failure.
  */
 export function checkValue(v: unknown, where: string, handles: HandleWriter | undefined): unknown {
-  switch (typeof v) {
-    case 'number':
-    case 'string':
-    case 'boolean':
-    case 'undefined':
-    case 'bigint':
-      return v;
-    case 'function':
-      throw new SerializationError(`${where} is a function, which cannot cross to a worker thread`);
-    case 'symbol':
-      throw new SerializationError(`${where} is a symbol, which cannot cross to a worker thread`);
-  }
-  if (v === null) return v;
-  return walk(v as object, where, handles, new Set());
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function' && typeof v !== 'symbol')) return v;
+  return new Walker(where, handles).value(v);
 }
 
-function walk(o: object, where: string, handles: HandleWriter | undefined, seen: Set<object>): unknown {
-  if (ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return o;
-  if (o instanceof ObjectRefGenerator) throw new SerializationError(`${where} is an ObjectRefGenerator; a stream cannot be passed to another call`);
-  if (o instanceof ObjectRef) throw new SerializationError(`${where} is an ObjectRef nested in a value; only top-level ref arguments are resolved (A11): pass the value, or the ref as its own argument`);
-  const tag = Object.prototype.toString.call(o);
-  if (tag === '[object Generator]' || tag === '[object AsyncGenerator]') {
-    throw new SerializationError(`${where} is a generator object, which cannot cross to a worker thread: pass its values`);
+/** A key on the path to the value being checked: an index, a property, or a note such as " (a Map key)". */
+type Step = number | string | { readonly note: string };
+
+class Walker {
+  readonly #path: Step[] = [];
+  readonly #seen = new Set<object>();
+
+  constructor(
+    readonly where: string,
+    readonly handles: HandleWriter | undefined,
+  ) {}
+
+  #fail(what: string): never {
+    const path = this.#path.map((k) => (typeof k === 'number' ? `[${k}]` : typeof k === 'string' ? `.${k}` : k.note)).join('');
+    throw new SerializationError(`${this.where}${path} ${what}`);
   }
-  if (o instanceof Promise) throw new SerializationError(`${where} is a Promise, which cannot cross to a worker thread: await it first`);
-  if (o instanceof WeakMap || o instanceof WeakSet || o instanceof WeakRef) throw new SerializationError(`${where} is a ${o.constructor.name}, which cannot cross to a worker thread`);
-  const h = handles?.(o);
-  if (h !== undefined) return h;
-  if (seen.has(o)) throw new SerializationError(`${where} refers back to itself (a cycle), which troupe does not send across threads`);
-  seen.add(o);
-  let out: unknown = o;
-  const replace = (key: string | number, was: unknown, now: unknown) => {
-    if (was === now) return;
-    if (out === o) out = Array.isArray(o) ? [...o] : o instanceof Map || o instanceof Set ? o : { ...o };
-    (out as Record<string | number, unknown>)[key] = now;
-  };
-  if (Array.isArray(o)) {
-    for (let i = 0; i < o.length; i++) replace(i, o[i], check1(o[i], `${where}[${i}]`, handles, seen));
-  } else if (o instanceof Map) {
-    for (const [k, val] of o) {
-      check1(k, `${where} (a Map key)`, undefined, seen);
-      if (check1(val, `${where}.get(${safeString(k)})`, handles, seen) !== val) {
-        throw new SerializationError(`${where}.get(${safeString(k)}) is an actor handle inside a Map; pass handles in arrays or plain objects`);
+
+  #at(step: Step, v: unknown, handles: boolean): unknown {
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function' && typeof v !== 'symbol')) return v;
+    this.#path.push(step);
+    const out = handles ? this.value(v) : this.#plain(v);
+    this.#path.pop();
+    return out;
+  }
+
+  #plain(v: unknown): unknown {
+    const out = this.value(v);
+    if (out !== v) this.#fail('is an actor handle inside a Map or Set; pass handles in arrays or plain objects');
+    return out;
+  }
+
+  value(v: unknown): unknown {
+    if (typeof v === 'function') this.#fail('is a function, which cannot cross to a worker thread');
+    if (typeof v === 'symbol') this.#fail('is a symbol, which cannot cross to a worker thread');
+    if (v === null || typeof v !== 'object') return v;
+    const o = v;
+    if (ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return o;
+    if (o instanceof ObjectRefGenerator) this.#fail('is an ObjectRefGenerator; a stream cannot be passed to another call');
+    if (o instanceof ObjectRef) this.#fail('is an ObjectRef nested in a value; only top-level ref arguments are resolved (A11): pass the value, or the ref as its own argument');
+    const tag = Object.prototype.toString.call(o);
+    if (tag === '[object Generator]' || tag === '[object AsyncGenerator]') this.#fail('is a generator object, which cannot cross to a worker thread: pass its values');
+    if (o instanceof Promise) this.#fail('is a Promise, which cannot cross to a worker thread: await it first');
+    if (o instanceof WeakMap || o instanceof WeakSet || o instanceof WeakRef) this.#fail(`is a ${o.constructor.name}, which cannot cross to a worker thread`);
+    const h = this.handles?.(o);
+    if (h !== undefined) return h;
+    if (this.#seen.has(o)) this.#fail('refers back to itself (a cycle), which troupe does not send across threads');
+    this.#seen.add(o);
+    let out: unknown = o;
+    if (Array.isArray(o)) {
+      for (let i = 0; i < o.length; i++) {
+        const now = this.#at(i, o[i], true);
+        if (now !== o[i]) ((out === o ? (out = [...o]) : out) as unknown[])[i] = now;
+      }
+    } else if (o instanceof Map) {
+      for (const [k, val] of o) {
+        this.#at({ note: ' (a Map key)' }, k, false);
+        this.#at({ note: `.get(${safeString(k)})` }, val, false);
+      }
+    } else if (o instanceof Set) {
+      for (const val of o) this.#at({ note: ' (a Set item)' }, val, false);
+    } else {
+      for (const k of Object.keys(o)) {
+        const was = (o as Record<string, unknown>)[k];
+        const now = this.#at(k, was, true);
+        if (now !== was) ((out === o ? (out = { ...o }) : out) as Record<string, unknown>)[k] = now;
       }
     }
-  } else if (o instanceof Set) {
-    for (const val of o) check1(val, `${where} (a Set item)`, undefined, seen);
-  } else {
-    for (const k of Object.keys(o)) {
-      const val = (o as Record<string, unknown>)[k];
-      replace(k, val, check1(val, `${where}.${k}`, handles, seen));
-    }
+    this.#seen.delete(o);
+    return out;
   }
-  seen.delete(o);
-  return out;
-}
-
-function check1(v: unknown, where: string, handles: HandleWriter | undefined, seen: Set<object>): unknown {
-  if (v === null || (typeof v !== 'object' && typeof v !== 'function' && typeof v !== 'symbol')) return v;
-  if (typeof v !== 'object') return checkValue(v, where, handles);
-  return walk(v, where, handles, seen);
 }
 
 /** The ArrayBuffers behind the top-level Uint8Array/ArrayBuffer values of `values` (the `transfer` option). */

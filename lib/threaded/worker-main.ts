@@ -128,7 +128,7 @@ function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCal
   const task = new Task(host, callable, args, call, false);
   task.attempt = m.o?.attempt ?? 0;
   tasks.set(m.id, task);
-  const where = `the result of ${host.className ? `${host.className}.` : ''}${callable.name}`;
+  const where = () => `the result of ${host.className ? `${host.className}.` : ''}${callable.name}`;
   const core = task.core;
   if (core === undefined) {
     refs.onSettled(task.ref!, () => {
@@ -147,7 +147,7 @@ function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCal
     item(v) {
       let out: { v: unknown; h?: true };
       try {
-        out = valueToWire(v, `${where} (item ${core.produced - 1})`, foreign.writeHandle);
+        out = valueToWire(v, `${where()} (item ${core.produced - 1})`, foreign.writeHandle);
       } catch (e) {
         task.stop(e as Error);
         return;
@@ -182,20 +182,23 @@ function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCal
   return task;
 }
 
-function sendResult(id: number, ok: boolean, value: unknown, where: string, transfer: boolean): void {
+function sendResult(id: number, ok: boolean, value: unknown, where: () => string, transfer: boolean): void {
   if (!ok) {
     channel.send({ t: 'result', id, ok: false, ...errorToWire(value) });
     return;
   }
-  let out: { v: unknown; h?: true };
-  try {
-    out = valueToWire(value, where, foreign.writeHandle);
-  } catch (e) {
-    channel.send({ t: 'result', id, ok: false, e: encodeError(e) });
-    return;
+  const msg: { t: 'result'; id: number; ok: true; v: unknown; h?: boolean } = { t: 'result', id, ok: true, v: value };
+  if (value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol')) {
+    try {
+      const out = valueToWire(value, where(), foreign.writeHandle);
+      msg.v = out.v;
+      if (out.h) msg.h = true;
+    } catch (e) {
+      channel.send({ t: 'result', id, ok: false, e: encodeError(e) });
+      return;
+    }
   }
-  const msg: ToMain = { t: 'result', id, ok: true, v: out.v, ...(out.h ? { h: true } : {}) };
-  if (transfer) channel.sendTransferring(msg, transferables([out.v]));
+  if (transfer) channel.sendTransferring(msg, transferables([msg.v]));
   else channel.send(msg);
 }
 
