@@ -201,9 +201,9 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     const core = this.core!;
     const skip = core.produced;
     let index = 0;
+    let last = performance.now(); // one clock read an item: a step's end is the next one's start
     try {
       for (;;) {
-        const t0 = performance.now();
         const step = await runAs(this, step1, gen, undefined);
         if (attempt !== this.attempt) return;
         if (this.stopped) {
@@ -221,7 +221,15 @@ export class Task implements ContextSource, Cancellable, TaskSite {
             await gen.return?.();
             return;
           }
-        } else if (performance.now() - t0 > SLOW_STEP_MS) await macrotask();
+        } else {
+          const now = performance.now();
+          if (now - last > SLOW_STEP_MS) {
+            await macrotask();
+            last = performance.now();
+          } else last = now;
+          continue;
+        }
+        last = performance.now();
       }
     } catch (e) {
       return this.#failed(e, target, attempt);
