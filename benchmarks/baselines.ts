@@ -86,7 +86,7 @@ class Conn {
 
   constructor(
     readonly worker: Worker,
-    readonly post: (m: unknown[]) => void,
+    readonly post: (m: unknown[], transfer?: ArrayBuffer[]) => void,
   ) {
     const fail = (e: Error) => {
       if (this.dead !== undefined) return;
@@ -111,12 +111,12 @@ class Conn {
     else p.resolve(value);
   }
 
-  call(op: string, arg: unknown, onItems?: (items: unknown[]) => void): Promise<unknown> {
+  call(op: string, arg: unknown, onItems?: (items: unknown[]) => void, transfer?: ArrayBuffer[]): Promise<unknown> {
     if (this.dead !== undefined) return Promise.reject(this.dead);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onItems });
-      this.post([id, op, arg]);
+      this.post([id, op, arg], transfer);
     });
   }
 
@@ -169,7 +169,7 @@ export class PostMessagePool {
     const conns: Conn[] = [];
     for (let i = 0; i < size; i++) {
       const worker = new Worker(echoWorker, { workerData: { codec: 'clone' } });
-      const conn = new Conn(worker, (m) => worker.postMessage(m));
+      const conn = new Conn(worker, (m, transfer) => worker.postMessage(m, transfer));
       worker.on('message', (m: [number, number, unknown]) => conn.receive(m));
       conns.push(conn);
     }
@@ -180,10 +180,11 @@ export class PostMessagePool {
     return pool;
   }
 
-  call(op: string, arg: unknown): Promise<unknown> {
+  /** `transfer`: buffers to move to the worker instead of copying (they are detached here). */
+  call(op: string, arg: unknown, transfer?: ArrayBuffer[]): Promise<unknown> {
     let best = this.conns[0]!;
     for (let i = 1; i < this.conns.length; i++) if (this.conns[i]!.inFlight < best.inFlight) best = this.conns[i]!;
-    return best.call(op, arg);
+    return best.call(op, arg, undefined, transfer);
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,8 @@
 // The measuring harness: a case is a named function that returns figures; a figure is measured over
 // several rounds after a warm-up, and reported as the median with min and max. Every case checks its own
 // results, so a benchmark whose calls failed reports an error instead of a speed. A figure that cannot be
-// measured (troupe's threaded actors are not built yet; a peer has no streaming) is a `NotApplicable`
-// figure that says why, so the table never shows a silent blank.
+// measured (a peer has no streaming, or hangs) is a `NotApplicable` figure that says why, so the table
+// never shows a silent blank.
 import os from 'node:os';
 
 /** Whose figure it is: troupe's own, a hand-written baseline, an installed peer library, a contrast
@@ -27,7 +27,7 @@ export interface Measured {
 export interface NotApplicable {
   readonly label: string;
   readonly role: Role;
-  /** Why there is no figure, shown in the table in its place: 'n/a: threaded actors not built yet'. */
+  /** Why there is no figure, shown in the table in its place: 'n/a: no streaming API'. */
   readonly na: string;
 }
 
@@ -57,13 +57,11 @@ export interface RunOptions {
   readonly quick: boolean;
 }
 
-/** Worker threads for every pool, troupe's (later) and the peers' alike: the machine's cores, at most 8. */
+/** Worker threads for every pool, troupe's and the peers' alike: the machine's cores, at most 8. */
 export const WORKERS = Math.max(1, Math.min(8, os.availableParallelism()));
 
 /** The in-flight window of the "many in flight" cases, for troupe and every peer alike. */
 export const WINDOW = 16;
-
-export const NOT_BUILT = 'n/a: threaded actors not built yet';
 
 export function na(label: string, role: Role, why: string): NotApplicable {
   return { label, role, na: why.startsWith('n/a') ? why : `n/a: ${why}` };
@@ -133,6 +131,48 @@ export async function samples(
     out.push(await sample(r));
   }
   return summarize(label, unit, out, opts.role ?? 'troupe');
+}
+
+/** One contender of `latencies`: a call, and the check of its result. */
+export interface Contender {
+  readonly label: string;
+  readonly role: Role;
+  call(i: number): PromiseLike<unknown>;
+  verify(i: number, r: unknown): boolean;
+}
+
+/** The p50 latency (µs) of calls made one at a time, for several contenders measured in turn inside each
+ *  round (the first contender rotates), so that a change in the machine's load bills them alike. Each
+ *  figure is the median over rounds of each round's p50. */
+export async function latencies(contenders: readonly Contender[], opts: MeasureOptions): Promise<Measured[]> {
+  const ops = opts.quick ? Math.max(opts.minQuick ?? 1, Math.floor(opts.ops / 100)) : opts.ops;
+  const rounds = opts.quick ? 2 : (opts.rounds ?? 5);
+  const warm = Math.max(opts.minQuick ?? 1, Math.floor(ops / 5));
+  const times = new Float64Array(Math.max(ops, warm));
+  const run = async (c: Contender, n: number): Promise<number> => {
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const r = await c.call(i);
+      times[i] = performance.now() - t0;
+      if (!c.verify(i, r)) check(false, `${c.label}: the result of call ${i} is wrong`);
+    }
+    const s = times.subarray(0, n).sort();
+    return s[Math.floor(n / 2)]! * 1000;
+  };
+  gc();
+  for (const c of contenders) {
+    progress(`warm-up · ${c.label}`);
+    await run(c, warm);
+  }
+  const out: number[][] = contenders.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const j = (k + r) % contenders.length;
+      progress(`round ${r + 1}/${rounds} · ${contenders[j]!.label}`);
+      out[j]!.push(await run(contenders[j]!, ops));
+    }
+  }
+  return contenders.map((c, j) => summarize(c.label, 'µs', out[j]!, c.role));
 }
 
 /** Fails the case (so it reports an error, not a speed) when a check does not hold. */

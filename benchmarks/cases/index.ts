@@ -1,5 +1,5 @@
 // Every case of the suite, in the order the table shows them: in process first (objects, tasks, actors,
-// generators, creation), then the cases across a thread, where troupe's threaded figures will go.
+// generators, creation), then the cases across a thread (threaded actors and remote functions, cases/workers.ts).
 import type { Case } from '../harness.js';
 import { actorCases } from './actors.js';
 import { creationCases } from './creation.js';

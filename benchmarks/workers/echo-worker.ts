@@ -35,6 +35,13 @@ function handle(id: number, op: string, arg: any): unknown {
       return arg.a + arg.b;
     case 'incr':
       return (counter += arg);
+    case 'value':
+      return arg;
+    case 'bytes': {
+      // The byte length of a buffer whose ends hold 7 (-1 if not): threaded-actors.ts's ByteServer does the same.
+      const x = arg as Uint8Array;
+      return x instanceof Uint8Array && x[0] === 7 && x[x.length - 1] === 7 ? x.byteLength : -1;
+    }
     case 'create': {
       const id = nextObject++;
       objects.set(id, { n: 0 });
