@@ -156,6 +156,16 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     return true;
   }
 
+  /** Copies the object arguments now (refs aside): for a call that will cross a thread later than its
+   *  call, so that it carries the values as they were at the call, as postMessage would. */
+  snapshotArgs(): void {
+    const args = this.args;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (a !== null && typeof a === 'object' && !(a instanceof ObjectRef)) args[i] = structuredClone(a);
+    }
+  }
+
   /** Marks the task started (for executors that run it elsewhere). */
   markRunning(): void {
     this.running = true;

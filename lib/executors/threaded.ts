@@ -67,8 +67,10 @@ export class ThreadedExecutor implements Executor, Tenant {
   }
 
   submit(task: Task): void {
+    const now = this.#open && this.#preparing === undefined && this.#waiting.size === 0;
+    if (!now && !task.call.transfer) task.snapshotArgs(); // it leaves later: carry the values of the call
     this.#waiting.push(task);
-    if (this.#open && this.#preparing === undefined) this.#pump();
+    if (now) this.#pump();
   }
 
   remove(task: Task): boolean {

@@ -12,12 +12,6 @@ import type { WireError, WireHandle } from './protocol.js';
 export const newPacker = (): Packr => new Packr({ sequential: true, moreTypes: true });
 export const newUnpacker = (): Unpackr => new Unpackr({ sequential: true, moreTypes: true });
 
-/** Packs to a fresh buffer of its own (msgpackr's result is a view on a shared 8 KB-4 MB buffer). */
-export function pack(p: Packr, value: unknown): Uint8Array {
-  const view = p.pack(value);
-  return Uint8Array.prototype.slice.call(view);
-}
-
 const builtins: Record<string, new (message?: string) => Error> = {
   Error,
   TypeError,

@@ -21,7 +21,10 @@ export class ThreadedFunctions {
   }
 
   submit(task: Task, at: Location): void {
-    if (task.hasRefArgs) void task.resolveArgs().then((ok) => ok && this.#send(task, at));
+    if (task.hasRefArgs) {
+      task.snapshotArgs(); // it leaves once its refs resolve: carry the values of the call
+      void task.resolveArgs().then((ok) => ok && this.#send(task, at));
+    }
     else this.#send(task, at);
   }
 

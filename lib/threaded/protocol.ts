@@ -95,7 +95,8 @@ export interface ResultMsg {
   /** The value holds actor handles (in wire form). */
   readonly h?: boolean;
 }
-/** Stream items of call `id`, in order. */
+/** Stream items of call `id`, in order. On the wire a run of items is a header array
+ *  `['items', id, count, handles ? 1 : 0]` followed by the `count` values (channel.ts). */
 export interface ItemsMsg {
   readonly t: 'items';
   readonly id: number;

@@ -41,7 +41,7 @@ function onMessage(m: ToWorker): void {
       void create(m);
       return;
     case 'call':
-      if (m.fn !== undefined) void runFunction(m);
+      if (m.fn !== undefined) runFunction(m);
       else call(m);
       return;
     case 'cancel':
@@ -58,6 +58,8 @@ function onMessage(m: ToWorker): void {
 }
 
 async function load(url: string, kind: 'class' | 'function', name: string): Promise<unknown> {
+  const known = lookup(kind, { url, name });
+  if (known !== undefined) return known;
   try {
     await import(url);
   } catch (e) {
@@ -108,14 +110,16 @@ function call(m: CallMsg): void {
   hosted.executor.submit(start(m, hosted.host, method, callFromWire(method.call, m.o)));
 }
 
-async function runFunction(m: CallMsg): Promise<void> {
-  let fn: Function;
-  try {
-    fn = (await load(m.url!, 'function', m.fn!)) as Function;
-  } catch (e) {
-    channel.send({ t: 'result', id: m.id, ok: false, e: encodeError(e) });
-    return;
-  }
+function runFunction(m: CallMsg): void {
+  const fn = lookup('function', { url: m.url!, name: m.fn! }) as Function | undefined;
+  if (fn !== undefined) return runLoaded(m, fn);
+  load(m.url!, 'function', m.fn!).then(
+    (f) => runLoaded(m, f as Function),
+    (e) => channel.send({ t: 'result', id: m.id, ok: false, e: encodeError(e) }),
+  );
+}
+
+function runLoaded(m: CallMsg, fn: Function): void {
   const kind = fn.constructor.name;
   const callable: Callable = { name: m.fn!, fn: fn as Callable['fn'], stream: kind === 'GeneratorFunction' || kind === 'AsyncGeneratorFunction' };
   const task = start(m, functionHost, callable, callFromWire(DEFAULT_CALL, m.o));
@@ -140,7 +144,6 @@ function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCal
   }
   core.produced = m.o?.skip ?? 0;
   core.taken = core.produced;
-  let batch: { gen: number; msg: { t: 'items'; id: number; vs: unknown[]; h?: boolean } } | undefined;
   let lastItemAt = 0;
   let fastRun = 0;
   core.sink = {
@@ -152,15 +155,8 @@ function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCal
         task.stop(e as Error);
         return;
       }
-      if (batch === undefined || batch.gen !== channel.generation) {
-        batch = { gen: channel.generation, msg: { t: 'items', id: m.id, vs: [out.v] } };
-        if (out.h) batch.msg.h = true;
-        channel.send(batch.msg, true);
-      } else {
-        batch.msg.vs.push(out.v);
-        if (out.h) batch.msg.h = true;
-        channel.grew();
-      }
+      // Encoded now (the producer may reuse the object it yielded); items batch in the channel.
+      channel.sendItem(m.id, out.v, out.h === true);
       // G2 across the thread: the producer's next step may block this worker (a long computation, a
       // synchronous wait), and then nothing queued here could leave. So items leave at once, before the
       // next step, until the producer has shown itself fast (FAST_RUN items within FAST_ITEM_MS of the

@@ -163,6 +163,15 @@ export class Tally extends Actor {
     await macrotask();
     return taskContext().taskId;
   }
+  /** Yields one buffer again and again, refilled each time: each item must be what it held at its yield. */
+  *reused(n: number): Generator<Uint8Array, string> {
+    const b = new Uint8Array(4);
+    for (let i = 0; i < n; i++) {
+      b.fill(i);
+      yield b;
+    }
+    return 'done';
+  }
   *count(n: number): Generator<number, string> {
     for (let i = 0; i < n; i++) yield i;
     return `counted ${n}`;
