@@ -5,10 +5,11 @@
 // 37-41 us through msgpackr; piscina 28-35 us in the same runs). Messages sent while one is on its way
 // are msgpackr-encoded (sequential records) into a batch that leaves as one postMessage, its buffer
 // transferred: urgent ones (calls, results) at the end of the microtask (a setImmediate flush measured
-// ~30 us slower), stream items lazily at setImmediate or every MAX_BATCH. Consecutive items of one stream
-// travel as one message, encoded when the run ends (another message, or the flush); an item that is an
-// object is copied (structuredClone) when it is yielded, a primitive needs no copy. A message that
-// transfers user buffers flushes the batch and then travels alone, by structured clone.
+// ~30 us slower), stream items lazily at setImmediate or every MAX_BATCH. An item that is an object is
+// encoded at its yield (the producer may change it next); consecutive primitive items of one stream wait
+// in a run that travels as one message (measured: objects 0.41 -> 0.57 M items/s against a structuredClone
+// copy, numbers 2.0 M/s against 1.3 M/s when each is encoded alone). A message that transfers user
+// buffers flushes the batch and then travels alone, by structured clone.
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { microtask } from '../microtask.js';
 import { newPacker, newUnpacker } from './codec.js';
@@ -72,9 +73,17 @@ export class Channel<Out, In> {
       this.#closeRun();
       run = undefined;
     }
+    if (value !== null && typeof value === 'object') {
+      // An object is encoded now, as it is at its yield (the producer may change it next); primitives
+      // cannot change and wait in the run.
+      if (run !== undefined) this.#closeRun();
+      this.#chunks.push(this.#packer.pack(h ? { t: 'items', id, vs: [value], h: true } : { t: 'items', id, vs: [value] }));
+      if (this.#chunks.length >= MAX_BATCH) this.flush();
+      else this.#scheduleLazy();
+      return;
+    }
     if (run === undefined) run = this.#run = { t: 'items', id, h: false, vs: [] };
-    run.vs.push(value !== null && typeof value === 'object' ? structuredClone(value) : value);
-    if (h) run.h = true;
+    run.vs.push(value);
     if (this.#chunks.length + run.vs.length >= MAX_BATCH) this.flush();
     else this.#scheduleLazy();
   }
