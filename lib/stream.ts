@@ -161,6 +161,11 @@ export class StreamCore<T = unknown, R = unknown> {
     return this.#head < this.#buffer.length || this.ended || this.detached;
   }
 
+  /** Is a consumer waiting in next()? */
+  get waiting(): boolean {
+    return this.#waiters.length > 0;
+  }
+
   get hasUntakenError(): boolean {
     return this.#error !== undefined && !this.#errorTaken;
   }

@@ -211,9 +211,11 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     const core = this.core!;
     const skip = core.produced;
     let index = 0;
-    let last = performance.now(); // one clock read an item: a step's end is the next one's start
     try {
       for (;;) {
+        // Only a step the consumer is waiting for is timed: a busy consumer gains nothing from a yield, and
+        // a consumer cannot start waiting in the middle of a synchronous step.
+        const t0 = core.waiting ? performance.now() : -1;
         const step = await runAs(this, step1, gen, undefined);
         if (attempt !== this.attempt) return;
         if (this.stopped) {
@@ -231,15 +233,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
             await gen.return?.();
             return;
           }
-        } else {
-          const now = performance.now();
-          if (now - last > SLOW_STEP_MS) {
-            await macrotask();
-            last = performance.now();
-          } else last = now;
-          continue;
-        }
-        last = performance.now();
+        } else if (t0 >= 0 && performance.now() - t0 > SLOW_STEP_MS) await macrotask();
       }
     } catch (e) {
       return this.#failed(e, target, attempt);
