@@ -196,7 +196,6 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 const W = 1040;
-const LABEL_W = 470;
 const BAR_X = 490;
 const BAR_W = 380;
 const ROW = 19;

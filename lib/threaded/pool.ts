@@ -8,7 +8,7 @@ import { TroupeError } from '../errors.js';
 import type { ResourceLimits } from '../options.js';
 import { Channel } from './channel.js';
 import { decodeError } from './codec.js';
-import type { CallOutMsg, CancelOutMsg, CreatedMsg, ItemsMsg, ResultMsg, ToMain, ToWorker, WorkerBoot, WireError } from './protocol.js';
+import type { CallOutMsg, CancelOutMsg, CreatedMsg, ItemsMsg, ResultMsg, ToMain, ToWorker, WorkerBoot } from './protocol.js';
 
 const workerUrl = new URL('./worker-main.js', import.meta.url);
 
@@ -235,4 +235,3 @@ export class Pool {
   }
 }
 
-export type { WireError };
