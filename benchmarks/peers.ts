@@ -44,8 +44,9 @@ export interface TaskPool {
   close(): Promise<void>;
 }
 
-export function piscina(workers: number, perWorker?: number): TaskPool {
-  const pool = new Piscina({
+/** piscina and tinypool share one API (tinypool is piscina's fork): one driver serves both. */
+function taskPool(name: 'piscina' | 'tinypool', Pool: typeof Piscina | typeof Tinypool, workers: number, perWorker?: number): TaskPool {
+  const pool = new Pool({
     filename: taskFile,
     minThreads: workers,
     maxThreads: workers,
@@ -54,27 +55,14 @@ export function piscina(workers: number, perWorker?: number): TaskPool {
   });
   const conf = perWorker !== undefined ? `, concurrentTasksPerWorker ${perWorker}` : ', defaults';
   return {
-    label: `peer: piscina ${PEER_VERSIONS.piscina} (${workers} worker${workers > 1 ? 's' : ''}${conf})`,
+    label: `peer: ${name} ${PEER_VERSIONS[name]} (${workers} worker${workers > 1 ? 's' : ''}${conf})`,
     run: (arg) => pool.run(arg) as Promise<number>,
     close: () => pool.destroy(),
   };
 }
 
-export function tinypool(workers: number, perWorker?: number): TaskPool {
-  const pool = new Tinypool({
-    filename: taskFile,
-    minThreads: workers,
-    maxThreads: workers,
-    idleTimeout: 60_000,
-    ...(perWorker !== undefined ? { concurrentTasksPerWorker: perWorker } : {}),
-  });
-  const conf = perWorker !== undefined ? `, concurrentTasksPerWorker ${perWorker}` : ', defaults';
-  return {
-    label: `peer: tinypool ${PEER_VERSIONS.tinypool} (${workers} worker${workers > 1 ? 's' : ''}${conf})`,
-    run: (arg) => pool.run(arg) as Promise<number>,
-    close: () => pool.destroy(),
-  };
-}
+export const piscina = (workers: number, perWorker?: number): TaskPool => taskPool('piscina', Piscina, workers, perWorker);
+export const tinypool = (workers: number, perWorker?: number): TaskPool => taskPool('tinypool', Tinypool, workers, perWorker);
 
 export interface ComlinkWorker {
   readonly label: string;
