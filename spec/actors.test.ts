@@ -27,17 +27,10 @@ import {
   type TaskStartEvent,
 } from '../lib/index.js';
 import { Counter } from '../actors/index.js';
-import { deferred, settle, ticks, uniqueName, until, within, type Deferred } from './helpers/actors-util.js';
+import { deferred, gate, open, openAllGates, settle, ticks, uniqueName, until, within, type Deferred } from './helpers/actors-util.js';
 
 // ---- gates and probes: how a test holds a method at an await point and watches what runs ----
 
-const gates = new Map<string, Deferred>();
-function gate(key: string): Deferred {
-  let g = gates.get(key);
-  if (g === undefined) gates.set(key, (g = deferred()));
-  return g;
-}
-const open = (key: string) => gate(key).resolve();
 
 interface Probe {
   active: number;
@@ -70,8 +63,7 @@ async function observed<T>(name: string, label: string, body: () => Promise<T> |
 
 afterEach(async () => {
   await shutdown();
-  for (const g of gates.values()) g.resolve();
-  gates.clear();
+  openAllGates();
 });
 
 async function rejectsWith<E>(p: PromiseLike<unknown>, cls: abstract new (...a: any[]) => E, what: string): Promise<E> {

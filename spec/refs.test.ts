@@ -18,20 +18,12 @@ import {
   wait,
 } from '../lib/index.js';
 import { Counter } from '../actors/index.js';
-import { deferred, settle, ticks, within, type Deferred } from './helpers/actors-util.js';
+import { deferred, gate, open, openAllGates, settle, ticks, within, type Deferred } from './helpers/actors-util.js';
 
-const gates = new Map<string, Deferred>();
-function gate(key: string): Deferred {
-  let g = gates.get(key);
-  if (g === undefined) gates.set(key, (g = deferred()));
-  return g;
-}
-const open = (key: string) => gate(key).resolve();
 
 afterEach(async () => {
   await shutdown();
-  for (const g of gates.values()) g.resolve();
-  gates.clear();
+  openAllGates();
 });
 
 @actor({ mode: 'async' })

@@ -63,3 +63,18 @@ let uniq = 0;
 export function uniqueName(prefix: string): string {
   return `${prefix}-${process.pid}-${++uniq}`;
 }
+
+/** Named gates shared by a test and the actors it drives: `gate(key)` is awaited, `open(key)` releases it. */
+const gates = new Map<string, Deferred>();
+export function gate(key: string): Deferred {
+  let g = gates.get(key);
+  if (g === undefined) gates.set(key, (g = deferred()));
+  return g;
+}
+export const open = (key: string): void => gate(key).resolve();
+
+/** Releases and forgets every gate (between tests). */
+export function openAllGates(): void {
+  for (const g of gates.values()) g.resolve();
+  gates.clear();
+}
