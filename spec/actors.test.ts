@@ -27,7 +27,7 @@ import {
   type TaskStartEvent,
 } from '../lib/index.js';
 import { Counter } from '../actors/index.js';
-import { deferred, gate, open, openAllGates, settle, ticks, uniqueName, until, within, type Deferred } from './helpers/actors-util.js';
+import { gate, open, openAllGates, settle, ticks, uniqueName, until, within } from './helpers/actors-util.js';
 
 // ---- gates and probes: how a test holds a method at an await point and watches what runs ----
 

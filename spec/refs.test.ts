@@ -18,7 +18,7 @@ import {
   wait,
 } from '../lib/index.js';
 import { Counter } from '../actors/index.js';
-import { deferred, gate, open, openAllGates, settle, ticks, within, type Deferred } from './helpers/actors-util.js';
+import { gate, open, openAllGates, settle, ticks, within } from './helpers/actors-util.js';
 
 
 afterEach(async () => {
