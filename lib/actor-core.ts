@@ -172,9 +172,12 @@ export class ActorCore implements TaskHost, HandleTarget {
     for (const t of queued) this.#executor.submit(t);
     // Announced once the new mailbox is in place: a listener's calls queue for the rebuilt actor (A7).
     this.#to('CRASH');
+    // Build only for this executor: a later restart (a crash during the back-off) replaces it.
+    const executor = this.#executor;
+    const build = () => executor === this.#executor && this.#construct();
     const delay = restartDelay(this.restarts);
-    if (delay === 0) microtask(() => this.#construct());
-    else setTimeout(() => this.#construct(), delay);
+    if (delay === 0) microtask(build);
+    else setTimeout(build, delay);
   }
 
   toString(): string {

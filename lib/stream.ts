@@ -38,6 +38,8 @@ export class StreamCore<T = unknown, R = unknown> {
   sink: StreamSink<T, R> | undefined = undefined;
   /** Set on the main thread for a stream made in a worker: told the total taken after each take. */
   onTake: ((taken: number) => void) | undefined = undefined;
+  /** Set on the main thread for a stream made in a worker: the consumer is gone (G9: release its producer). */
+  onDetach: (() => void) | undefined = undefined;
 
   constructor(
     readonly owner: StreamOwner,
@@ -143,6 +145,7 @@ export class StreamCore<T = unknown, R = unknown> {
     this.#head = 0;
     this.#error = undefined;
     this.#releaseCredit();
+    this.onDetach?.();
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w({ done: true, value: undefined });

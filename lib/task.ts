@@ -59,6 +59,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
   readonly ref: ObjectRef<unknown> | undefined;
   readonly core: StreamCore | undefined;
   #controller: AbortController | undefined = undefined;
+  #unblock: (() => void) | undefined = undefined;
   #startedAt = 0;
 
   constructor(
@@ -114,6 +115,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     if (this.settledOutput) return;
     this.stopped = true;
     this.#controller?.abort(error);
+    this.#unblock?.();
     if (!this.running) this.host.withdraw?.(this);
     this.fail(error);
   }
@@ -145,13 +147,21 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     for (let i = 0; i < args.length; i++) {
       const a = args[i];
       if (!(a instanceof ObjectRef)) continue;
-      try {
-        args[i] = await a;
-      } catch (e) {
-        this.fail(e);
+      // Stops waiting as soon as the task is stopped: a cancelled call must not hold its actor (A11).
+      const got = await new Promise<{ ok: boolean; v: unknown } | undefined>((resolve) => {
+        this.#unblock = () => resolve(undefined);
+        a.then(
+          (v) => resolve({ ok: true, v }),
+          (e: unknown) => resolve({ ok: false, v: e }),
+        );
+      });
+      this.#unblock = undefined;
+      if (got === undefined || this.stopped) return false;
+      if (!got.ok) {
+        this.fail(got.v);
         return false;
       }
-      if (this.stopped) return false;
+      args[i] = got.v;
     }
     return true;
   }

@@ -13,7 +13,11 @@ import type { Executor } from './executor.js';
 /** How long a running call may take to notice its aborted signal before `force` ends its worker. */
 export const FORCE_GRACE_MS = 100;
 
+let incarnations = 0;
+
 export class ThreadedExecutor implements Executor, Tenant {
+  /** This build of the actor on its worker: a restart's executor never shares messages with the last one. */
+  readonly #wid: string;
   readonly #waiting = new Fifo<Task>();
   /** Calls sent and not yet answered (their entries live in the slot's call map). */
   #running = 0;
@@ -27,7 +31,9 @@ export class ThreadedExecutor implements Executor, Tenant {
     readonly pool: Pool,
     readonly wire: Wire,
     readonly module: string | undefined,
-  ) {}
+  ) {
+    this.#wid = `${core.id}.${incarnations++}`;
+  }
 
   get running(): number {
     return this.#running;
@@ -54,7 +60,8 @@ export class ThreadedExecutor implements Executor, Tenant {
       return Promise.reject(e);
     }
     return slot
-      .create(this.core.id, this.module, info.className, wireArgs, {
+      .create(this.#wid, this.module, info.className, wireArgs, {
+        id: this.core.id,
         ...(wireArgs !== args ? { h: true } : {}),
         ...(o.maxConcurrency !== undefined ? { maxConcurrency: o.maxConcurrency } : {}),
         ...(o.concurrencyGroups !== undefined ? { groups: o.concurrencyGroups } : {}),
@@ -74,7 +81,8 @@ export class ThreadedExecutor implements Executor, Tenant {
   }
 
   remove(task: Task): boolean {
-    return this.#waiting.remove(task);
+    // A call waiting for its ref arguments stops waiting when stopped, and the queue moves on then.
+    return task === this.#preparing || this.#waiting.remove(task);
   }
 
   #pump(): void {
@@ -98,7 +106,7 @@ export class ThreadedExecutor implements Executor, Tenant {
 
   #send(task: Task): void {
     const slot = this.#slot!;
-    const id = sendCall(slot, task, { aid: this.core.id, m: task.method }, this.wire, this);
+    const id = sendCall(slot, task, { aid: this.#wid, m: task.method }, this.wire, this);
     if (id !== undefined) this.#running++;
   }
 
@@ -140,9 +148,10 @@ export class ThreadedExecutor implements Executor, Tenant {
     const running = [...inFlight.values()];
     const slot = this.#slot;
     if (slot !== undefined) {
-      for (const id of inFlight.keys()) {
+      for (const [id, t] of inFlight) {
         slot.calls.delete(id);
         slot.release();
+        if (t.core !== undefined) t.core.onTake = undefined;
       }
     }
     this.#running = 0;
@@ -154,7 +163,8 @@ export class ThreadedExecutor implements Executor, Tenant {
     if (slot === undefined) return;
     slot.tenants.delete(this);
     if (slot.dead) return;
-    slot.send({ t: 'release', aid: this.core.id });
+    slot.cancelCreate(this.#wid);
+    slot.send({ t: 'release', aid: this.#wid });
     if (slot.dedicated && slot.tenants.size === 0) void slot.terminate(new TroupeError(`${this.core.className}'s dedicated worker was released`));
   }
 }

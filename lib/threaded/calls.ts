@@ -52,7 +52,16 @@ export function callFromWire(base: ResolvedCall, o: WireCall | undefined): Resol
 
 /** Settles a main-thread task from a worker's reply. */
 export function settleFromWire(task: Task, msg: ResultMsg, wire: Wire): void {
-  if (msg.ok) task.succeed(msg.h ? wire.readIn(msg.v) : msg.v);
+  if (msg.ok) {
+    let v: unknown;
+    try {
+      v = msg.h ? wire.readIn(msg.v) : msg.v;
+    } catch (e) {
+      task.fail(e); // a handle to an actor that has died meanwhile
+      return;
+    }
+    task.succeed(v);
+  }
   else {
     const e = decodeError(msg.e!);
     task.fail(msg.app ? new TaskError(task, e) : e);
@@ -96,6 +105,8 @@ export class SentCall implements PendingCall {
     if (core !== undefined && task.call.backpressure !== Infinity) {
       this.#acked = core.taken;
       core.onTake = (taken) => this.credit(taken);
+      // A dropped stream lets its producer run on with its output discarded (G9): unlimited credit.
+      core.onDetach = () => this.slot.send({ t: 'credit', id: this.id, taken: Infinity });
     }
   }
 
@@ -111,14 +122,18 @@ export class SentCall implements PendingCall {
   result(msg: ResultMsg): void {
     this.slot.release();
     this.owner.sentDone(this.id);
-    if (this.task.core !== undefined) this.task.core.onTake = undefined;
+    if (this.task.core !== undefined) this.task.core.onTake = this.task.core.onDetach = undefined;
     settleFromWire(this.task, msg, this.wire);
   }
 
   items(msg: ItemsMsg): void {
     if (this.task.settledOutput) return;
     const core = this.task.core!;
-    for (const v of msg.vs) core.push(msg.h ? this.wire.readIn(v) : v);
+    try {
+      for (const v of msg.vs) core.push(msg.h ? this.wire.readIn(v) : v);
+    } catch (e) {
+      this.task.fail(e); // a handle to an actor that has died meanwhile
+    }
   }
 
   workerDied(cause: Error): void {

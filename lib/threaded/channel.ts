@@ -74,6 +74,7 @@ export class Channel<Out, In> {
     }
     if (run === undefined) run = this.#run = { t: 'items', id, h: false, vs: [] };
     run.vs.push(snapshot(value)); // as it is at its yield: the producer may change it next
+    if (h) run.h = true;
     if (this.#chunks.length + run.vs.length >= MAX_BATCH) this.flush();
     else this.#scheduleLazy();
   }

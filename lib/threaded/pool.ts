@@ -102,7 +102,7 @@ export class WorkerSlot {
     this.channel.send(m);
   }
 
-  create(aid: string, url: string, cls: string, args: unknown[], extra: { maxConcurrency?: number; groups?: Record<string, number>; h?: boolean }): Promise<void> {
+  create(aid: string, url: string, cls: string, args: unknown[], extra: { id: string; maxConcurrency?: number; groups?: Record<string, number>; h?: boolean }): Promise<void> {
     if (this.dead) return Promise.reject(new TroupeError(`worker ${this.index} is dead`));
     this.hold();
     return new Promise<void>((resolve, reject) => {
@@ -118,6 +118,14 @@ export class WorkerSlot {
       });
       this.send({ t: 'create', aid, url, cls, args, ...extra });
     });
+  }
+
+  /** Gives up on a create still under way (the actor was killed or is restarting elsewhere). */
+  cancelCreate(wid: string): void {
+    const c = this.creates.get(wid);
+    if (c === undefined) return;
+    this.creates.delete(wid);
+    c.reject(new TroupeError(`actor ${wid} was released before it was built`));
   }
 
   #dispatch(m: ToMain): void {

@@ -34,10 +34,12 @@ export interface WireCall {
 
 // ---- main -> worker -------------------------------------------------------------------------------------
 
-/** Build an actor: import `url`, find class `cls`, construct it with `args`. */
+/** Build an actor: import `url`, find class `cls`, construct it with `args`. `aid` names this build on
+ *  the worker (a restart builds anew under another); `id` is the actor's id, for taskContext(). */
 export interface CreateMsg {
   readonly t: 'create';
   readonly aid: string;
+  readonly id: string;
   readonly url: string;
   readonly cls: string;
   readonly args: unknown[];

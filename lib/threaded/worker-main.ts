@@ -32,6 +32,8 @@ const FAST_ITEM_MS = 0.05;
 /** An item this long after the last one means the producer can block: flush each item again. */
 const SLOW_ITEM_MS = 1;
 const actors = new Map<string, Hosted>();
+/** Builds whose module is still loading: a release meanwhile removes the build. */
+const building = new Set<string>();
 const tasks = new Map<number, Task>();
 const functionHost: TaskHost = { actorId: undefined, className: undefined };
 
@@ -75,19 +77,22 @@ async function load(url: string, kind: 'class' | 'function', name: string): Prom
 
 async function create(m: CreateMsg): Promise<void> {
   let info: ClassInfo;
+  building.add(m.aid);
   try {
     info = classInfo((await load(m.url, 'class', m.cls)) as Function);
   } catch (e) {
+    building.delete(m.aid);
     channel.send({ t: 'created', aid: m.aid, error: encodeError(e), notFound: true });
     return;
   }
+  if (!building.delete(m.aid)) return; // released while its module loaded
   const limits = groupLimits({ mode: 'threaded', ...(m.maxConcurrency !== undefined ? { maxConcurrency: m.maxConcurrency } : {}), ...(m.groups ? { concurrencyGroups: m.groups } : {}) });
   const concurrent = limits.size > 1 || limits.get(undefined)! > 1;
   const executor: Executor = concurrent ? new AsyncExecutor(limits) : new SyncExecutor();
   const hosted: Hosted = {
     info,
     executor,
-    host: { actorId: m.aid, className: info.className, withdraw: (t) => executor.remove(t) },
+    host: { actorId: m.id, className: info.className, withdraw: (t) => executor.remove(t) },
   };
   try {
     executor.start(info, m.h ? (foreign.readIn(m.args) as unknown[]) : m.args);
@@ -199,6 +204,7 @@ function sendResult(id: number, ok: boolean, value: unknown, where: () => string
 }
 
 function release(aid: string): void {
+  building.delete(aid);
   const hosted = actors.get(aid);
   if (hosted === undefined) return;
   actors.delete(aid);

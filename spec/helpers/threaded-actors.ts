@@ -163,6 +163,11 @@ export class Tally extends Actor {
     await macrotask();
     return taskContext().taskId;
   }
+  /** Yields the handle it was given, `n` times (A10: handles inside stream items). */
+  *handles(h: unknown, n: number): Generator<unknown, string> {
+    for (let i = 0; i < n; i++) yield { i, h };
+    return 'done';
+  }
   /** Yields one buffer again and again, refilled each time: each item must be what it held at its yield. */
   *reused(n: number): Generator<Uint8Array, string> {
     const b = new Uint8Array(4);
