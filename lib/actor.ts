@@ -11,7 +11,7 @@ import {
   type MethodOptions,
   type ResolvedCall,
 } from './options.js';
-import type { Callable } from './task.js';
+import { isGeneratorFunction, type Callable } from './task.js';
 import type { ActorFactory, ActorHandle } from './types.js';
 
 type AnyClass = abstract new (...args: never[]) => object;
@@ -45,11 +45,6 @@ export const creation: {
   create?: (info: ClassInfo, options: ActorOptions, args: unknown[]) => ActorHandle<unknown>;
 } = {};
 
-const isStream = (f: Function): boolean => {
-  const k = f.constructor.name;
-  return k === 'GeneratorFunction' || k === 'AsyncGeneratorFunction';
-};
-
 function methodsOf(cls: Function, defaults: ResolvedCall): Map<string, MethodInfo> {
   const out = new Map<string, MethodInfo>();
   for (let p = cls.prototype; p && p !== Actor.prototype && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
@@ -59,7 +54,7 @@ function methodsOf(cls: Function, defaults: ResolvedCall): Map<string, MethodInf
       if (typeof d.value !== 'function') continue;
       const fn = d.value as (...args: unknown[]) => unknown;
       const options = methodOptions.get(fn);
-      out.set(name, { name, fn, stream: isStream(fn), options, call: resolveCall(defaults, options) });
+      out.set(name, { name, fn, stream: isGeneratorFunction(fn), options, call: resolveCall(defaults, options) });
     }
   }
   return out;

@@ -16,14 +16,6 @@ export class Fifo<T> {
     this.#size++;
   }
 
-  /** Puts an item back at the front. */
-  unshift(item: T): void {
-    if (this.#size === this.#items.length) this.#grow();
-    this.#head = (this.#head - 1) & (this.#items.length - 1);
-    this.#items[this.#head] = item;
-    this.#size++;
-  }
-
   shift(): T | undefined {
     if (this.#size === 0) return undefined;
     const item = this.#items[this.#head];

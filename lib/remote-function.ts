@@ -10,7 +10,7 @@ import { runtime } from './runtime.js';
 import { callerModule } from './threaded/module-url.js';
 import { register, type Location } from './threaded/registry.js';
 import type { ObjectRefGenerator } from './stream.js';
-import { checkArgs, Task, type Callable } from './task.js';
+import { checkArgs, isGeneratorFunction, Task, type Callable } from './task.js';
 import type { RemoteCall } from './types.js';
 
 /** A function made remote: `.remote(...args)` runs it as a task; `.options(o).remote(...)` with options. */
@@ -25,12 +25,7 @@ export function remote<F extends (...args: any[]) => any>(
 ): RemoteFunction<Parameters<F>, ReturnType<F>> {
   if (typeof fn !== 'function') throw new TypeError(`remote: expected a function, got ${typeof fn}`);
   const name = fn.name || 'anonymous';
-  const kind = fn.constructor.name;
-  const callable: Callable = {
-    name,
-    fn,
-    stream: kind === 'GeneratorFunction' || kind === 'AsyncGeneratorFunction',
-  };
+  const callable: Callable = { name, fn, stream: isGeneratorFunction(fn) };
   const o = checkFunctionOptions(options, `remote(${name})`);
   let at: Location | undefined;
   if (o.mode === 'threaded') {

@@ -20,6 +20,12 @@ export interface TaskHost {
   cancelRunning?(task: Task, force: boolean): void;
 }
 
+/** Is `f` a generator function, sync or async (G1: its calls stream)? */
+export function isGeneratorFunction(f: Function): boolean {
+  const k = f.constructor.name;
+  return k === 'GeneratorFunction' || k === 'AsyncGeneratorFunction';
+}
+
 /** The function a task calls, and how: `stream` for generator functions (G1). */
 export interface Callable {
   readonly name: string;

@@ -13,7 +13,7 @@ import { makeHandle, type HandleTarget } from '../handle.js';
 import { DEFAULT_CALL, type ResolvedCall } from '../options.js';
 import { ObjectRef, refs } from '../ref.js';
 import { ObjectRefGenerator, StreamCore, streams } from '../stream.js';
-import { Task, type Callable, type TaskHost } from '../task.js';
+import { isGeneratorFunction, Task, type Callable, type TaskHost } from '../task.js';
 import { Channel } from './channel.js';
 import { decodeError, encodeError, errorToWire, isWireHandle, mapWireHandles, transferables, valueToWire } from './codec.js';
 import type { CallMsg, CreateMsg, ReplyMsg, ToMain, ToWorker, WireHandle } from './protocol.js';
@@ -125,8 +125,7 @@ function runFunction(m: CallMsg): void {
 }
 
 function runLoaded(m: CallMsg, fn: Function): void {
-  const kind = fn.constructor.name;
-  const callable: Callable = { name: m.fn!, fn: fn as Callable['fn'], stream: kind === 'GeneratorFunction' || kind === 'AsyncGeneratorFunction' };
+  const callable: Callable = { name: m.fn!, fn: fn as Callable['fn'], stream: isGeneratorFunction(fn) };
   const task = start(m, functionHost, callable, callFromWire(DEFAULT_CALL, m.o));
   void task.run(undefined);
 }
