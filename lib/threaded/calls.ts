@@ -110,10 +110,11 @@ export class SentCall implements PendingCall {
     }
   }
 
-  /** Stream credit (G10): tell the producer what the consumer has taken, every half window. */
+  /** Stream credit (G10): tell the producer what the consumer has taken, every half window (it then
+   *  always has room for the next half before it must pause, so credit never needs to be sent per item). */
   credit(taken: number): void {
     const step = Math.max(1, this.task.call.backpressure >> 1);
-    if (taken - this.#acked >= step || taken >= this.task.core!.produced) {
+    if (taken - this.#acked >= step) {
       this.#acked = taken;
       this.slot.send({ t: 'credit', id: this.id, taken });
     }
