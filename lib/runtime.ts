@@ -3,7 +3,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { ActorCore, type ActorOwner } from './actor-core.js';
 import type { Executor } from './executors/executor.js';
-import { FORCE_GRACE_MS, ThreadedExecutor } from './executors/threaded.js';
+import { ThreadedExecutor } from './executors/threaded.js';
 import { ThreadedFunctions } from './threaded/functions.js';
 import { MainWire } from './threaded/main-wire.js';
 import { Pool } from './threaded/pool.js';
@@ -81,7 +81,7 @@ export class Runtime implements ActorOwner, TaskHost {
   }
 
   cancelRunning(task: Task, force: boolean): void {
-    this.functions.cancelRunning(task, force, FORCE_GRACE_MS);
+    this.functions.cancelRunning(task, force);
   }
 
   get(name: string): ActorCore {

@@ -6,12 +6,9 @@ import type { ActorCore } from '../actor-core.js';
 import { TroupeError } from '../errors.js';
 import { Fifo } from '../fifo.js';
 import type { Task } from '../task.js';
-import { checkWireArgs, SentCall, sendCall, type Wire } from '../threaded/calls.js';
+import { cancelOnWorker, checkWireArgs, SentCall, sendCall, type Wire } from '../threaded/calls.js';
 import type { Pool, Tenant, WorkerSlot } from '../threaded/pool.js';
 import type { Executor } from './executor.js';
-
-/** How long a running call may take to notice its aborted signal before `force` ends its worker. */
-export const FORCE_GRACE_MS = 100;
 
 let incarnations = 0;
 
@@ -126,12 +123,7 @@ export class ThreadedExecutor implements Executor, Tenant {
     let id: number | undefined;
     for (const [k, t] of this.#inFlight()) if (t === task) id = k;
     if (id === undefined || slot === undefined) return;
-    slot.send({ t: 'cancel', id });
-    if (force) {
-      setTimeout(() => {
-        if (slot.calls.has(id!) && !slot.dead) void slot.terminate(new TroupeError(`the worker was ended by cancel(ref, { force: true }) of ${this.core.className}.${task.method}`));
-      }, FORCE_GRACE_MS).unref();
-    }
+    cancelOnWorker(slot, id, force, () => new TroupeError(`the worker was ended by cancel(ref, { force: true }) of ${this.core.className}.${task.method}`));
   }
 
   workerDied(cause: Error): void {

@@ -189,3 +189,15 @@ export function sendCall(
   else slot.send(msg);
   return id;
 }
+
+/** How long a running call may take to notice its aborted signal before `force` ends its worker. */
+export const FORCE_GRACE_MS = 100;
+
+/** Tells the worker to abort call `id`; with `force`, ends the worker if the call still runs after the grace. */
+export function cancelOnWorker(slot: WorkerSlot, id: number, force: boolean, why: () => Error): void {
+  slot.send({ t: 'cancel', id });
+  if (!force) return;
+  setTimeout(() => {
+    if (slot.calls.has(id) && !slot.dead) void slot.terminate(why());
+  }, FORCE_GRACE_MS).unref();
+}

@@ -2,7 +2,7 @@
 // module and runs it there. A call whose worker dies is run again while `maxRetries` allows (a stream
 // skips what it already delivered, G12), else it fails with WorkerCrashedError.
 import { WorkerCrashedError } from '../errors.js';
-import { checkWireArgs, sendCall, type Wire } from './calls.js';
+import { cancelOnWorker, checkWireArgs, sendCall, type Wire } from './calls.js';
 import type { Task } from '../task.js';
 import type { Pool, WorkerSlot } from './pool.js';
 import type { Location } from './registry.js';
@@ -46,14 +46,8 @@ export class ThreadedFunctions {
     if (id !== undefined) this.#inFlight.set(task, { slot, id });
   }
 
-  cancelRunning(task: Task, force: boolean, graceMs: number): void {
+  cancelRunning(task: Task, force: boolean): void {
     const f = this.#inFlight.get(task);
-    if (f === undefined) return;
-    f.slot.send({ t: 'cancel', id: f.id });
-    if (force) {
-      setTimeout(() => {
-        if (this.#inFlight.get(task) === f && !f.slot.dead) void f.slot.terminate(new WorkerCrashedError(task, 'ended by cancel(ref, { force: true })'));
-      }, graceMs).unref();
-    }
+    if (f !== undefined) cancelOnWorker(f.slot, f.id, force, () => new WorkerCrashedError(task, 'ended by cancel(ref, { force: true })'));
   }
 }
