@@ -214,7 +214,11 @@ function release(aid: string): void {
 
 /** Handles this worker was given: calls on them go to the main thread as callouts (A10). */
 class Foreign {
-  readonly #handles = new Map<string, object>();
+  /** One handle per actor while the worker's code holds it; collected handles leave the map. */
+  readonly #handles = new Map<string, WeakRef<object>>();
+  readonly #collected = new FinalizationRegistry<string>((aid) => {
+    if (this.#handles.get(aid)?.deref() === undefined) this.#handles.delete(aid);
+  });
   readonly #pending = new Map<number, { ref?: ObjectRef<unknown>; core?: StreamCore; site: { className: string; method: string; taskId: number } }>();
   #nextId = 1;
   #chain: Promise<void> | undefined;
@@ -228,7 +232,7 @@ class Foreign {
   }
 
   #handle(w: WireHandle): object {
-    let h = this.#handles.get(w.$troupeHandle);
+    let h = this.#handles.get(w.$troupeHandle)?.deref();
     if (h !== undefined) return h;
     const methods = new Map<string, MethodInfo>();
     for (const [name, stream] of w.methods) methods.set(name, { name, stream, fn: () => undefined, call: DEFAULT_CALL });
@@ -239,7 +243,8 @@ class Foreign {
       call: (method, args, call) => this.#call(w, method, args, call),
     };
     h = makeHandle(target) as object;
-    this.#handles.set(w.$troupeHandle, h);
+    this.#handles.set(w.$troupeHandle, new WeakRef(h));
+    this.#collected.register(h, w.$troupeHandle);
     this.#wireOf.set(h, w);
     return h;
   }
