@@ -130,8 +130,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
    *  which may be after the output settled (a cancelled call still holds its slot until it returns). */
   run(target: unknown): Promise<void> | undefined {
     if (this.settledOutput) return undefined;
-    this.running = true;
-    if (events.listenerCount('task:start') > 0 || events.listenerCount('task:end') > 0) this.#emitStart();
+    this.markRunning();
     if (this.hasRefArgs) return this.#runAfterArgs(target);
     return runAs(this, attemptOnce, this, target);
   }
