@@ -11,7 +11,7 @@
 // batch and then travels alone, by structured clone.
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { microtask } from '../microtask.js';
-import { newPacker, newUnpacker } from './codec.js';
+import { isFlat, newPacker, newUnpacker } from './codec.js';
 import type { ItemsMsg } from './protocol.js';
 
 type Port = Pick<MessagePort | Worker, 'postMessage' | 'on'>;
@@ -125,9 +125,10 @@ export class Channel<Out, In> {
 }
 
 /** A copy of a value that has passed the wire check (no cycles, no functions): plain objects, arrays and
- *  typed arrays by hand (tens of ns for a small object), anything else by structuredClone (~1 us). */
+ *  typed arrays by hand, anything else by structuredClone (~1 us). */
 function snapshot(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
+  if (isFlat(v)) return Array.isArray(v) ? v.slice() : { ...v }; // ~13 ns against ~100 for the walk below
   if (Array.isArray(v)) {
     const out = new Array<unknown>(v.length);
     for (let i = 0; i < v.length; i++) out[i] = snapshot(v[i]);

@@ -93,7 +93,31 @@ export type HandleWriter = (v: object) => WireHandle | undefined;
  */
 export function checkValue(v: unknown, where: string, handles: HandleWriter | undefined): unknown {
   if (v === null || (typeof v !== 'object' && typeof v !== 'function' && typeof v !== 'symbol')) return v;
+  if (typeof v === 'object' && isFlat(v)) return v; // the common case, ~25x cheaper than a walk (14 vs 358 ns)
   return new Walker(where, handles).value(v);
+}
+
+/**
+ * A plain object or array whose values are all primitives: it can cross as it is, and it holds no handle
+ * (a handle's prototype is null, never Object.prototype or Array.prototype). for-in also sees inherited
+ * enumerable properties: one that is not a primitive only sends the value down the full walk.
+ */
+export function isFlat(o: object): boolean {
+  const proto = Object.getPrototypeOf(o);
+  if (proto === Object.prototype) {
+    for (const k in o) if (!isPrimitive((o as Record<string, unknown>)[k])) return false;
+    return true;
+  }
+  if (proto === Array.prototype) {
+    const a = o as unknown[];
+    for (let i = 0; i < a.length; i++) if (!isPrimitive(a[i])) return false;
+    return true;
+  }
+  return false;
+}
+
+function isPrimitive(x: unknown): boolean {
+  return typeof x === 'object' ? x === null : typeof x !== 'function' && typeof x !== 'symbol';
 }
 
 /** A key on the path to the value being checked: an index, a property, or a note such as " (a Map key)". */
