@@ -1,8 +1,9 @@
 // One end of a thread's message port, with one listener for every message (never one per call).
 // Every message is encoded when it is sent, so what crosses is what the value was at the call or the
 // yield, as with postMessage, even if the sender changes it right after. The first message after a quiet
-// spell leaves at once by structured clone (at one call in flight that measured p50 27-31 us against
-// 37-41 us through msgpackr; piscina 28-35 us in the same runs). Messages sent while one is on its way
+// spell leaves at once by structured clone (calls and results as short arrays, codec.ts toLone; at one
+// call in flight that measured p50 27-31 us against 37-41 us through msgpackr; piscina 28-35 us in the
+// same runs; and nearly every call goes this way at 16 in flight, as they come one reply at a time). Messages sent while one is on its way
 // are msgpackr-encoded (sequential records) into a batch that leaves as one postMessage, its buffer
 // transferred: urgent ones (calls, results) at the end of the microtask (a setImmediate flush measured
 // ~30 us slower), stream items lazily at setImmediate or every MAX_BATCH. Consecutive items of one stream
@@ -11,8 +12,8 @@
 // batch and then travels alone, by structured clone.
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { microtask } from '../microtask.js';
-import { isFlat, newPacker, newUnpacker } from './codec.js';
-import type { ItemsMsg } from './protocol.js';
+import { fromLone, isFlat, newPacker, newUnpacker, toLone } from './codec.js';
+import type { ItemsMsg, LoneCall, LoneResult } from './protocol.js';
 
 type Port = Pick<MessagePort | Worker, 'postMessage' | 'on'>;
 
@@ -43,7 +44,8 @@ export class Channel<Out, In> {
     if (data instanceof Uint8Array) {
       const batch = this.#unpacker.unpackMultiple(data) as In[];
       for (let i = 0; i < batch.length; i++) this.onMessage(batch[i]!);
-    } else this.onMessage(data as In);
+    } else if (Array.isArray(data)) this.onMessage(fromLone(data as unknown as LoneCall | LoneResult) as In);
+    else this.onMessage(data as In);
   }
 
   /** Sends `m` (encoded now); `lazy` (stream items) may wait for a fuller batch. */
@@ -51,7 +53,7 @@ export class Channel<Out, In> {
     if (this.closed) return;
     if (this.#run !== undefined) this.#closeRun();
     if (!lazy && !this.#recent && this.#chunks.length === 0) {
-      this.port.postMessage(m);
+      this.port.postMessage(toLone(m as object));
       this.#recent = true;
       this.#schedule();
       return;

@@ -1,6 +1,7 @@
-// The whole wire protocol between the main thread and a worker, as types. Messages travel in batches (one
-// postMessage carries every message queued in a microtask), encoded with msgpackr (codec.ts); a message
-// that transfers buffers travels alone, by structured clone with a transfer list.
+// The whole wire protocol between the main thread and a worker, as types. A message sent after a quiet
+// spell travels alone by structured clone (calls and results as LoneCall/LoneResult arrays); messages sent
+// while one is on its way travel in batches (one postMessage per microtask, or per run of stream items),
+// encoded with msgpackr (codec.ts, channel.ts); a message that transfers buffers travels alone.
 
 /** An error as it crosses a thread: name, message, stack and own properties survive (TaskError.cause). */
 export interface WireError {
@@ -97,8 +98,7 @@ export interface ResultMsg {
   /** The value holds actor handles (in wire form). */
   readonly h?: boolean;
 }
-/** Stream items of call `id`, in order. On the wire a run of items is a header array
- *  `['items', id, count, handles ? 1 : 0]` followed by the `count` values (channel.ts). */
+/** Stream items of call `id`, in order (consecutive items of one stream travel as one message). */
 export interface ItemsMsg {
   readonly t: 'items';
   readonly id: number;
@@ -135,6 +135,11 @@ export interface ReplyMsg {
   readonly vs?: unknown[];
   readonly end?: boolean;
 }
+
+/** A call or a result that leaves alone (not in a batch), in its common shape, travels as a short array:
+ *  structured clone costs less for an array than for an object with the same values (codec.ts converts). */
+export type LoneCall = readonly [kind: 1, id: number, aid: string, m: string, args: unknown[]];
+export type LoneResult = readonly [kind: 2, id: number, v: unknown];
 
 export type ToWorker = CreateMsg | CallMsg | CancelMsg | CreditMsg | ReleaseMsg | ReplyMsg;
 export type ToMain = CreatedMsg | ResultMsg | ItemsMsg | CallOutMsg | CancelOutMsg;
