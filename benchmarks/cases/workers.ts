@@ -97,9 +97,12 @@ function actorCallsCase(name: string, window: number, ops: number): Case {
       const a = ThreadedCounter.remote();
       const t = await statefulCalls(`troupe: threaded actor (1 worker), ${window} in flight`, 'troupe', () => a.incr.remote(1), window, opts, ops);
       const figures: Figure[] = [t];
-      const raw = await RawPortClient.start();
-      figures.push(await statefulCalls(`baseline: raw MessagePort + msgpackr, stateful worker (${window} in flight)`, 'baseline', () => raw.call('incr', 1) as Promise<number>, window, opts, ops));
-      await raw.close();
+      for (const codec of ['msgpackr', 'clone'] as const) {
+        const raw = await RawPortClient.start(codec);
+        const how = codec === 'clone' ? 'structured clone of small arrays' : 'msgpackr';
+        figures.push(await statefulCalls(`baseline: raw MessagePort + ${how}, stateful worker (${window} in flight)`, 'baseline', () => raw.call('incr', 1) as Promise<number>, window, opts, ops));
+        await raw.close();
+      }
       const c = comlink();
       figures.push(await statefulCalls(`${c.label}, ${window} in flight`, 'peer', () => c.api.counter.incr(1), window, opts, ops));
       await c.close();
