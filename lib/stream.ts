@@ -36,9 +36,9 @@ export class StreamCore<T = unknown, R = unknown> {
   readonly completed: ObjectRef<R>;
   /** Set in a worker: items are forwarded, and `taken` advances by the consumer's acks (credit, G10). */
   sink: StreamSink<T, R> | undefined = undefined;
-  /** Set on the main thread for a stream made in a worker: told the total taken after each take. */
+  /** Set where the producer is on another thread (giveCredit()): told the total taken after each take. */
   onTake: ((taken: number) => void) | undefined = undefined;
-  /** Set on the main thread for a stream made in a worker: the consumer is gone (G9: release its producer). */
+  /** Set where the producer is on another thread (giveCredit()): the consumer is gone (G9: release its producer). */
   onDetach: (() => void) | undefined = undefined;
 
   constructor(
@@ -74,6 +74,30 @@ export class StreamCore<T = unknown, R = unknown> {
     if (taken <= this.taken) return;
     this.taken = taken;
     if (this.#credit !== undefined && this.produced - this.taken < this.backpressure) this.#releaseCredit();
+  }
+
+  /**
+   * The consumer side of a stream whose producer is on another thread (G10): `send` is told the total
+   * taken every half window (the producer then always has room for the next half before it must pause,
+   * so credit never needs to be sent per item), and Infinity once the consumer is gone, so that a dropped
+   * stream does not hold its producer (G9). Without backpressure nothing is sent.
+   */
+  giveCredit(send: (taken: number) => void): void {
+    if (this.backpressure === Infinity) return;
+    const step = Math.max(1, this.backpressure >> 1);
+    let acked = this.taken;
+    this.onTake = (taken) => {
+      if (taken - acked >= step) {
+        acked = taken;
+        send(taken);
+      }
+    };
+    this.onDetach = () => send(Infinity);
+  }
+
+  /** The producer on the other thread has ended (or is no longer this stream's): no more credit. */
+  stopCredit(): void {
+    this.onTake = this.onDetach = undefined;
   }
 
   /** Producer side: resolves when the consumer has taken enough to go on, or the stream has ended. */
