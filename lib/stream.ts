@@ -100,8 +100,10 @@ export class StreamCore<T = unknown, R = unknown> {
     this.onTake = this.onDetach = undefined;
   }
 
-  /** Producer side: resolves when the consumer has taken enough to go on, or the stream has ended. */
+  /** Producer side: resolves when the consumer has taken enough to go on, or the stream has ended (at once
+   *  if it ended, or lost its consumer, while the item was pushed: a sink may do either). */
   credit(): Promise<void> {
+    if (this.ended || this.detached) return Promise.resolve();
     return new Promise((resolve) => {
       this.#credit = resolve;
     });
