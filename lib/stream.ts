@@ -162,8 +162,10 @@ export class StreamCore<T = unknown, R = unknown> {
     return { done: true, value: undefined };
   }
 
-  /** Consumer side: drop what is buffered and stop caring about output (return(), or the generator was collected). */
-  detach(): void {
+  /** Consumer side: drop what is buffered and stop caring about output (return(), or the generator was
+   *  collected). A producer on another thread is let go with unlimited credit (onDetach, G9), unless it is
+   *  `cancelling` (return() of a running stream, G13): credit would only let it run on until the cancel lands. */
+  detach(cancelling = false): void {
     if (this.detached) return;
     this.detached = true;
     store.objects -= this.#buffer.length - this.#head;
@@ -171,7 +173,7 @@ export class StreamCore<T = unknown, R = unknown> {
     this.#head = 0;
     this.#error = undefined;
     this.#releaseCredit();
-    this.onDetach?.();
+    if (!cancelling) this.onDetach?.();
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w({ done: true, value: undefined });
@@ -259,7 +261,7 @@ export class ObjectRefGenerator<T = unknown, R = unknown> implements AsyncIterab
   async return(): Promise<IteratorResult<ObjectRef<T>, undefined>> {
     const core = this.#core;
     const running = !core.ended;
-    core.detach(); // first: a pending next() answers done, not the cancellation's error item
+    core.detach(running); // first: a pending next() answers done, not the cancellation's error item
     if (running) core.owner.cancel(false);
     released.unregister(core);
     return { done: true, value: undefined };
