@@ -34,9 +34,10 @@ export class StreamCore<T = unknown, R = unknown> {
   #credit: (() => void) | undefined = undefined;
   #readyListeners: (() => void)[] | undefined = undefined;
   readonly completed: ObjectRef<R>;
-  /** Set in a worker: items are forwarded, and `taken` advances by the consumer's acks (credit, G10). */
+  /** Set where the consumer is on another thread (a worker's call, or a worker's callout on the main
+   *  thread: forward()): items are forwarded, and `taken` advances by the consumer's acks (credit, G10). */
   sink: StreamSink<T, R> | undefined = undefined;
-  /** Set where the producer is on another thread (giveCredit()): told the total taken after each take. */
+  /** Set where the producer is on another thread (giveCredit()): told the total taken after each take, or ack. */
   onTake: ((taken: number) => void) | undefined = undefined;
   /** Set where the producer is on another thread (giveCredit()): the consumer is gone (G9: release its producer). */
   onDetach: (() => void) | undefined = undefined;
@@ -69,11 +70,31 @@ export class StreamCore<T = unknown, R = unknown> {
     return this.produced - this.taken >= this.backpressure;
   }
 
-  /** With a sink: the remote consumer has taken `taken` items in all. */
+  /** With a sink: the remote consumer has taken `taken` items in all (Infinity: it is gone). A stream that
+   *  is itself fed from another thread passes the credit on to its producer (onTake). */
   ack(taken: number): void {
     if (taken <= this.taken) return;
     this.taken = taken;
+    this.onTake?.(taken);
     if (this.#credit !== undefined && this.produced - this.taken < this.backpressure) this.#releaseCredit();
+  }
+
+  /** Sends the items to `sink` from now on instead of buffering them: those already buffered first, and
+   *  the end at once if the stream has already ended. */
+  forward(sink: StreamSink<T, R>): void {
+    this.sink = sink;
+    while (this.#head < this.#buffer.length) {
+      const value = this.#buffer[this.#head] as T;
+      (this.#buffer as unknown[])[this.#head++] = undefined;
+      store.objects--;
+      sink.item(value);
+    }
+    this.#buffer.length = 0;
+    this.#head = 0;
+    if (!this.ended) return;
+    const done = refs.peek(this.completed);
+    if (done === undefined || done.ok) sink.end(undefined, done?.value as R | undefined);
+    else sink.end({ e: done.value }, undefined);
   }
 
   /**
