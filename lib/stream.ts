@@ -34,11 +34,12 @@ export class StreamCore<T = unknown, R = unknown> {
   #credit: (() => void) | undefined = undefined;
   #readyListeners: (() => void)[] | undefined = undefined;
   readonly completed: ObjectRef<R>;
-  /** Set in a worker: items are forwarded, and `taken` advances by the consumer's acks (credit, G10). */
+  /** Set where the consumer is on another thread (a worker's call, or a worker's callout on the main
+   *  thread: forward()): items are forwarded, and `taken` advances by the consumer's acks (credit, G10). */
   sink: StreamSink<T, R> | undefined = undefined;
-  /** Set on the main thread for a stream made in a worker: told the total taken after each take. */
+  /** Set where the producer is on another thread (giveCredit()): told the total taken after each take, or ack. */
   onTake: ((taken: number) => void) | undefined = undefined;
-  /** Set on the main thread for a stream made in a worker: the consumer is gone (G9: release its producer). */
+  /** Set where the producer is on another thread (giveCredit()): the consumer is gone (G9: release its producer). */
   onDetach: (() => void) | undefined = undefined;
 
   constructor(
@@ -69,15 +70,61 @@ export class StreamCore<T = unknown, R = unknown> {
     return this.produced - this.taken >= this.backpressure;
   }
 
-  /** With a sink: the remote consumer has taken `taken` items in all. */
+  /** With a sink: the remote consumer has taken `taken` items in all (Infinity: it is gone). A stream that
+   *  is itself fed from another thread passes the credit on to its producer (onTake). */
   ack(taken: number): void {
     if (taken <= this.taken) return;
     this.taken = taken;
+    this.onTake?.(taken);
     if (this.#credit !== undefined && this.produced - this.taken < this.backpressure) this.#releaseCredit();
   }
 
-  /** Producer side: resolves when the consumer has taken enough to go on, or the stream has ended. */
+  /** Sends the items to `sink` from now on instead of buffering them: those already buffered first, and
+   *  the end at once if the stream has already ended. */
+  forward(sink: StreamSink<T, R>): void {
+    this.sink = sink;
+    while (this.#head < this.#buffer.length) {
+      const value = this.#buffer[this.#head] as T;
+      (this.#buffer as unknown[])[this.#head++] = undefined;
+      store.objects--;
+      sink.item(value);
+    }
+    this.#buffer.length = 0;
+    this.#head = 0;
+    if (!this.ended) return;
+    const done = refs.peek(this.completed);
+    if (done === undefined || done.ok) sink.end(undefined, done?.value as R | undefined);
+    else sink.end({ e: done.value }, undefined);
+  }
+
+  /**
+   * The consumer side of a stream whose producer is on another thread (G10): `send` is told the total
+   * taken every half window (the producer then always has room for the next half before it must pause,
+   * so credit never needs to be sent per item), and Infinity once the consumer is gone, so that a dropped
+   * stream does not hold its producer (G9). Without backpressure nothing is sent.
+   */
+  giveCredit(send: (taken: number) => void): void {
+    if (this.backpressure === Infinity) return;
+    const step = Math.max(1, this.backpressure >> 1);
+    let acked = this.taken;
+    this.onTake = (taken) => {
+      if (taken - acked >= step) {
+        acked = taken;
+        send(taken);
+      }
+    };
+    this.onDetach = () => send(Infinity);
+  }
+
+  /** The producer on the other thread has ended (or is no longer this stream's): no more credit. */
+  stopCredit(): void {
+    this.onTake = this.onDetach = undefined;
+  }
+
+  /** Producer side: resolves when the consumer has taken enough to go on, or the stream has ended (at once
+   *  if it ended, or lost its consumer, while the item was pushed: a sink may do either). */
   credit(): Promise<void> {
+    if (this.ended || this.detached) return Promise.resolve();
     return new Promise((resolve) => {
       this.#credit = resolve;
     });
@@ -136,8 +183,10 @@ export class StreamCore<T = unknown, R = unknown> {
     return { done: true, value: undefined };
   }
 
-  /** Consumer side: drop what is buffered and stop caring about output (return(), or the generator was collected). */
-  detach(): void {
+  /** Consumer side: drop what is buffered and stop caring about output (return(), or the generator was
+   *  collected). A producer on another thread is let go with unlimited credit (onDetach, G9), unless it is
+   *  `cancelling` (return() of a running stream, G13): credit would only let it run on until the cancel lands. */
+  detach(cancelling = false): void {
     if (this.detached) return;
     this.detached = true;
     store.objects -= this.#buffer.length - this.#head;
@@ -145,7 +194,7 @@ export class StreamCore<T = unknown, R = unknown> {
     this.#head = 0;
     this.#error = undefined;
     this.#releaseCredit();
-    this.onDetach?.();
+    if (!cancelling) this.onDetach?.();
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w({ done: true, value: undefined });
@@ -233,7 +282,7 @@ export class ObjectRefGenerator<T = unknown, R = unknown> implements AsyncIterab
   async return(): Promise<IteratorResult<ObjectRef<T>, undefined>> {
     const core = this.#core;
     const running = !core.ended;
-    core.detach(); // first: a pending next() answers done, not the cancellation's error item
+    core.detach(running); // first: a pending next() answers done, not the cancellation's error item
     if (running) core.owner.cancel(false);
     released.unregister(core);
     return { done: true, value: undefined };

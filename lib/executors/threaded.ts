@@ -143,7 +143,7 @@ export class ThreadedExecutor implements Executor, Tenant {
       for (const [id, t] of inFlight) {
         slot.calls.delete(id);
         slot.release();
-        if (t.core !== undefined) t.core.onTake = undefined;
+        t.core?.stopCredit();
       }
     }
     this.#running = 0;

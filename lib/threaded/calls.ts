@@ -93,7 +93,6 @@ export function checkWireArgs(args: unknown[], where: () => string, wire: Wire):
 
 /** What a sent call waits for: the worker's result and stream items, which settle its task. */
 export class SentCall implements PendingCall {
-  #acked = 0;
   constructor(
     readonly slot: WorkerSlot,
     readonly id: number,
@@ -101,29 +100,14 @@ export class SentCall implements PendingCall {
     readonly wire: Wire,
     readonly owner: CallOwner,
   ) {
-    const core = task.core;
-    if (core !== undefined && task.call.backpressure !== Infinity) {
-      this.#acked = core.taken;
-      core.onTake = (taken) => this.credit(taken);
-      // A dropped stream lets its producer run on with its output discarded (G9): unlimited credit.
-      core.onDetach = () => this.slot.send({ t: 'credit', id: this.id, taken: Infinity });
-    }
-  }
-
-  /** Stream credit (G10): tell the producer what the consumer has taken, every half window (it then
-   *  always has room for the next half before it must pause, so credit never needs to be sent per item). */
-  credit(taken: number): void {
-    const step = Math.max(1, this.task.call.backpressure >> 1);
-    if (taken - this.#acked >= step) {
-      this.#acked = taken;
-      this.slot.send({ t: 'credit', id: this.id, taken });
-    }
+    // Stream credit (G10): the worker's producer is told what the consumer has taken (StreamCore.giveCredit).
+    task.core?.giveCredit((taken) => this.slot.send({ t: 'credit', id: this.id, taken }));
   }
 
   result(msg: ResultMsg): void {
     this.slot.release();
     this.owner.sentDone(this.id);
-    if (this.task.core !== undefined) this.task.core.onTake = this.task.core.onDetach = undefined;
+    this.task.core?.stopCredit();
     settleFromWire(this.task, msg, this.wire);
   }
 

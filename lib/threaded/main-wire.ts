@@ -1,15 +1,20 @@
 // The main thread's side of handles that cross into workers (A10): a handle leaves as its actor id and
 // method list; a call a worker makes through it arrives as a callout, runs on the real actor, and its
-// result or stream items travel back as replies, in order, keyed by the worker's call id.
+// result or stream items travel back as replies, in order, keyed by the worker's call id. A stream's items
+// leave as they are produced; with backpressure the producer waits for the worker's credit (G10).
+import type { MethodInfo } from '../actor.js';
 import type { ActorCore } from '../actor-core.js';
 import { ActorDiedError, TroupeError } from '../errors.js';
 import { callFromWire, type Wire } from './calls.js';
 import { handleTarget } from '../handle.js';
+import type { ResolvedCall } from '../options.js';
 import { ObjectRef, refs } from '../ref.js';
 import { ObjectRefGenerator, streams } from '../stream.js';
 import { errorToWire, isWireHandle, mapWireHandles, valueToWire } from './codec.js';
 import type { CallRouter, WorkerSlot } from './pool.js';
-import type { CallOutMsg, CancelOutMsg, ReplyMsg, WireHandle } from './protocol.js';
+import type { CallOutMsg, CancelOutMsg, CreditOutMsg, ReplyMsg, WireCall, WireHandle } from './protocol.js';
+
+type Reply = (r: Omit<ReplyMsg, 't' | 'id'>) => void;
 
 export class MainWire implements Wire, CallRouter {
   readonly #routed = new Map<string, ObjectRef<unknown> | ObjectRefGenerator>();
@@ -19,7 +24,7 @@ export class MainWire implements Wire, CallRouter {
   readonly writeHandle = (o: object): WireHandle | undefined => {
     const core = handleTarget(o) as ActorCore | undefined;
     if (core === undefined) return isWireHandle(o) ? o : undefined;
-    return { $troupeHandle: core.id, className: core.className, methods: [...core.methods.values()].map((m) => [m.name, m.stream] as const) };
+    return { $troupeHandle: core.id, className: core.className, methods: [...core.methods.values()].map(wireMethod) };
   };
 
   readIn(v: unknown): unknown {
@@ -31,7 +36,7 @@ export class MainWire implements Wire, CallRouter {
   }
 
   callOut(slot: WorkerSlot, msg: CallOutMsg): void {
-    const reply = (r: Omit<ReplyMsg, 't' | 'id'>) => slot.send({ t: 'reply', id: msg.id, ...r });
+    const reply: Reply = (r) => slot.send({ t: 'reply', id: msg.id, ...r });
     const core = this.actors.get(msg.aid);
     const method = core?.methods.get(msg.m);
     let out: ObjectRef<unknown> | ObjectRefGenerator;
@@ -39,7 +44,7 @@ export class MainWire implements Wire, CallRouter {
       if (core === undefined) throw new ActorDiedError({ id: msg.aid, className: 'actor' }, 'it is no longer alive');
       if (method === undefined) throw new TypeError(`${core.className} has no method '${msg.m}'`);
       const args = msg.h ? (this.readIn(msg.args) as unknown[]) : msg.args;
-      out = core.call(method, args, callFromWire(method.call, msg.o));
+      out = core.call(method, args, callOutCall(method, msg.o));
     } catch (e) {
       reply({ ok: false, end: true, ...errorToWire(e) });
       return;
@@ -56,7 +61,7 @@ export class MainWire implements Wire, CallRouter {
       });
       return;
     }
-    void this.#forward(out, key, where, reply);
+    this.#forward(out, key, where, reply);
   }
 
   #ok(value: unknown, where: string): Omit<ReplyMsg, 't' | 'id'> {
@@ -67,26 +72,33 @@ export class MainWire implements Wire, CallRouter {
     }
   }
 
-  async #forward(gen: ObjectRefGenerator, key: string, where: string, reply: (r: Omit<ReplyMsg, 't' | 'id'>) => void): Promise<void> {
-    try {
-      for (;;) {
-        const r = await gen.next();
-        if (r.done) break;
-        const v = await r.value;
+  /** Sends a stream's items to the worker as they are produced, then its end. With backpressure the
+   *  stream's `taken` is what the worker's consumer has taken (its creditout acks), so the producer here
+   *  never runs more than N items ahead of that consumer's next() (G10). */
+  #forward(gen: ObjectRefGenerator, key: string, where: string, reply: Reply): void {
+    const core = streams.core(gen);
+    let open = true;
+    const finish = (r: Omit<ReplyMsg, 't' | 'id'>) => {
+      if (!open) return;
+      open = false;
+      this.#routed.delete(key);
+      reply({ ...r, end: true });
+    };
+    core.forward({
+      item: (v) => {
+        if (!open) return;
         const item = this.#ok(v, `${where} (an item)`);
         if (!item.ok) {
-          reply({ ...item, end: true });
+          finish(item);
+          // The worker's stream has ended with that error: as for a dropped stream, the producer runs on
+          // with its output discarded (G9), and is not held by credit that will never come.
+          core.detach();
           return;
         }
         reply({ ok: true, vs: [item.v], ...(item.h ? { h: true } : {}) });
-      }
-      const done = refs.peek(streams.core(gen).completed);
-      reply(done === undefined || done.ok ? { ...this.#ok(done?.value, where), end: true } : { ok: false, end: true, ...errorToWire(done.value) });
-    } catch (e) {
-      reply({ ok: false, end: true, ...errorToWire(e) });
-    } finally {
-      this.#routed.delete(key);
-    }
+      },
+      end: (error, returned) => finish(error === undefined ? this.#ok(returned, where) : { ok: false, ...errorToWire(error.e) }),
+    });
   }
 
   cancelOut(slot: WorkerSlot, msg: CancelOutMsg): void {
@@ -94,4 +106,22 @@ export class MainWire implements Wire, CallRouter {
     if (out instanceof ObjectRef) refs.owner(out)?.cancel(false);
     else if (out !== undefined) streams.core(out).owner.cancel(false);
   }
+
+  creditOut(slot: WorkerSlot, msg: CreditOutMsg): void {
+    const out = this.#routed.get(`${slot.index}:${msg.id}`);
+    if (out instanceof ObjectRefGenerator) streams.core(out).ack(msg.taken);
+  }
+}
+
+/** A method as a handle carries it: name, whether it streams, and a stream's default backpressure. */
+function wireMethod(m: MethodInfo): WireHandle['methods'][number] {
+  return m.stream && m.call.backpressure !== Infinity ? [m.name, true, m.call.backpressure] : [m.name, m.stream];
+}
+
+/** A callout's options. A stream's window is the one the worker gives credit for: a default the worker did
+ *  not know of would never be credited, and its producer would wait for ever (G10). */
+function callOutCall(method: MethodInfo, o: WireCall | undefined): ResolvedCall {
+  const call = callFromWire(method.call, o);
+  const backpressure = o?.backpressure ?? Infinity;
+  return !method.stream || call.backpressure === backpressure ? call : { ...call, backpressure };
 }

@@ -8,7 +8,7 @@ import { TroupeError } from '../errors.js';
 import type { ResourceLimits } from '../options.js';
 import { Channel } from './channel.js';
 import { decodeError } from './codec.js';
-import type { CallOutMsg, CancelOutMsg, CreatedMsg, ItemsMsg, ResultMsg, ToMain, ToWorker, WorkerBoot } from './protocol.js';
+import type { CallOutMsg, CancelOutMsg, CreatedMsg, CreditOutMsg, ItemsMsg, ResultMsg, ToMain, ToWorker, WorkerBoot } from './protocol.js';
 
 const workerUrl = new URL('./worker-main.js', import.meta.url);
 
@@ -55,6 +55,7 @@ export interface Tenant {
 export interface CallRouter {
   callOut(slot: WorkerSlot, msg: CallOutMsg): void;
   cancelOut(slot: WorkerSlot, msg: CancelOutMsg): void;
+  creditOut(slot: WorkerSlot, msg: CreditOutMsg): void;
 }
 
 let nextCallId = 1;
@@ -147,6 +148,8 @@ export class WorkerSlot {
         return this.pool.router?.callOut(this, m);
       case 'cancelout':
         return this.pool.router?.cancelOut(this, m);
+      case 'creditout':
+        return this.pool.router?.creditOut(this, m);
     }
   }
 

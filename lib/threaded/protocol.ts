@@ -16,8 +16,9 @@ export interface WireError {
 export interface WireHandle {
   readonly $troupeHandle: string; // the actor's id on the main thread
   readonly className: string;
-  /** Method names, and which of them stream. */
-  readonly methods: readonly (readonly [name: string, stream: boolean])[];
+  /** Method names, which of them stream, and a stream's default backpressure (@method) if it has one:
+   *  the worker gives credit for the same window the main thread holds the producer to (G10). */
+  readonly methods: readonly (readonly [name: string, stream: boolean, backpressure?: number])[];
 }
 
 /** Call options as they cross: retryExceptions is sent as error class names (classes cannot cross). */
@@ -122,6 +123,13 @@ export interface CancelOutMsg {
   readonly t: 'cancelout';
   readonly id: number;
 }
+/** The worker's consumer of callout stream `id` has taken `taken` items in all (Infinity: it dropped the
+ *  stream); sent only when the callout has backpressure (credit, G10). */
+export interface CreditOutMsg {
+  readonly t: 'creditout';
+  readonly id: number;
+  readonly taken: number;
+}
 /** The answer to a callout: a result, items, or the end of a stream, keyed by the worker's call id. */
 export interface ReplyMsg {
   readonly t: 'reply';
@@ -142,7 +150,7 @@ export type LoneCall = readonly [kind: 1, id: number, aid: string, m: string, ar
 export type LoneResult = readonly [kind: 2, id: number, v: unknown];
 
 export type ToWorker = CreateMsg | CallMsg | CancelMsg | CreditMsg | ReleaseMsg | ReplyMsg;
-export type ToMain = CreatedMsg | ResultMsg | ItemsMsg | CallOutMsg | CancelOutMsg;
+export type ToMain = CreatedMsg | ResultMsg | ItemsMsg | CallOutMsg | CancelOutMsg | CreditOutMsg;
 
 /** What a worker is told when it starts (workerData). */
 export interface WorkerBoot {

@@ -235,7 +235,10 @@ class Foreign {
     let h = this.#handles.get(w.$troupeHandle)?.deref();
     if (h !== undefined) return h;
     const methods = new Map<string, MethodInfo>();
-    for (const [name, stream] of w.methods) methods.set(name, { name, stream, fn: () => undefined, call: DEFAULT_CALL });
+    for (const [name, stream, backpressure] of w.methods) {
+      const call = backpressure === undefined ? DEFAULT_CALL : { ...DEFAULT_CALL, backpressure };
+      methods.set(name, { name, stream, fn: () => undefined, call });
+    }
     const target: HandleTarget = {
       className: w.className,
       methods,
@@ -252,12 +255,18 @@ class Foreign {
   #call(w: WireHandle, method: MethodInfo, args: unknown[], call: ResolvedCall): ObjectRef<unknown> | ObjectRefGenerator {
     const id = this.#nextId++;
     const site = { className: w.className, method: method.name, taskId: id };
+    // What the worker says about this call after making it (cancel, credit) never overtakes the callout,
+    // which waits while ref arguments resolve: held here until it has left.
+    let left = false;
+    let held: ToMain[] | undefined;
+    const post = (m: ToMain) => (left ? channel.send(m) : (held ??= []).push(m));
     const canceller = {
       cancel: () => {
         const p = this.#pending.get(id);
         if (p === undefined) return;
         this.#pending.delete(id);
-        channel.send({ t: 'cancelout', id });
+        p.core?.stopCredit();
+        post({ t: 'cancelout', id });
         const e = new TaskCancelledError(site);
         if (p.ref) refs.reject(p.ref, e);
         else p.core!.end({ e });
@@ -265,7 +274,9 @@ class Foreign {
     };
     let out: ObjectRef<unknown> | ObjectRefGenerator;
     if (method.stream) {
-      const core = new StreamCore(canceller, Infinity);
+      const core = new StreamCore(canceller, call.backpressure);
+      // The main-side producer waits for this consumer's credit (G10), and for none once it is dropped (G9).
+      core.giveCredit((taken) => post({ t: 'creditout', id, taken }));
       this.#pending.set(id, { core, site });
       out = streams.create(core);
     } else {
@@ -282,6 +293,8 @@ class Foreign {
         return r.v;
       });
       channel.send({ t: 'callout', id, aid: w.$troupeHandle, m: method.name, args: wireArgs, ...(Object.keys(o).length ? { o } : {}), ...(h ? { h } : {}) });
+      left = true;
+      if (held !== undefined) for (const m of held) channel.send(m);
     };
     const fail = (e: unknown) => this.reply({ t: 'reply', id, ok: false, end: true, ...errorToWire(e) });
     if (this.#chain === undefined && !args.some((a) => a instanceof ObjectRef)) {
@@ -312,6 +325,7 @@ class Foreign {
     if (m.vs !== undefined) for (const v of m.vs) p.core?.push(read(v));
     if (p.core !== undefined && !m.end && m.ok) return;
     this.#pending.delete(m.id);
+    p.core?.stopCredit();
     const error = m.ok ? undefined : m.app ? new TaskError(p.site, decodeError(m.e!)) : decodeError(m.e!);
     if (p.ref !== undefined) {
       if (error === undefined) refs.resolve(p.ref, read(m.v));
