@@ -156,7 +156,14 @@ export function sendCall(
   slot.calls.set(id, new SentCall(slot, id, task, wire, owner));
   slot.hold();
   task.markRunning();
-  const o = wireCall(task.call, task);
+  let o = wireCall(task.call, task);
+  const core = task.core;
+  if (o?.backpressure !== undefined && core !== undefined && (core.detached || core.taken === Infinity)) {
+    // A new attempt (G12) of a stream whose consumer is gone: no credit will come, so it runs without a
+    // window, as the dropped stream's producer did (G9).
+    const { backpressure: _, ...rest } = o;
+    o = rest;
+  }
   const h = task.handlesInArgs;
   // Built field by field: object spread on this path measured as a tenth of the main thread's time.
   const msg: { -readonly [K in keyof CallMsg]: CallMsg[K] } = { t: 'call', id, args };

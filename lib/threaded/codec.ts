@@ -250,6 +250,13 @@ export function toLone(m: object): unknown {
   return m;
 }
 
-export function fromLone(d: LoneCall | LoneResult): CallMsg | ResultMsg {
-  return d[0] === 1 ? { t: 'call', id: d[1], aid: d[2], m: d[3], args: d[4] } : { t: 'result', id: d[1], ok: true, v: d[2] };
+/** The message a LoneCall or LoneResult stands for; undefined for any other array. */
+export function fromLone(d: readonly unknown[]): CallMsg | ResultMsg | undefined {
+  if (typeof d[1] !== 'number') return undefined;
+  if (d[0] === 1 && d.length === 5) {
+    const c = d as LoneCall;
+    return { t: 'call', id: c[1], aid: c[2], m: c[3], args: c[4] };
+  }
+  if (d[0] === 2 && d.length === 3) return { t: 'result', id: d[1], ok: true, v: (d as LoneResult)[2] };
+  return undefined;
 }

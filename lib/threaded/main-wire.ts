@@ -95,7 +95,14 @@ export class MainWire implements Wire, CallRouter {
           core.detach();
           return;
         }
-        reply({ ok: true, vs: [item.v], ...(item.h ? { h: true } : {}) });
+        try {
+          reply({ ok: true, vs: [item.v], ...(item.h ? { h: true } : {}) });
+        } catch (e) {
+          // The port refused it (a DataCloneError for a value the wire check lets by): the worker's stream
+          // ends with that error, and the producer is not told its own code threw.
+          finish({ ok: false, ...errorToWire(e) });
+          core.detach();
+        }
       },
       end: (error, returned) => finish(error === undefined ? this.#ok(returned, where) : { ok: false, ...errorToWire(error.e) }),
     });
@@ -105,6 +112,17 @@ export class MainWire implements Wire, CallRouter {
     const out = this.#routed.get(`${slot.index}:${msg.id}`);
     if (out instanceof ObjectRef) refs.owner(out)?.cancel(false);
     else if (out !== undefined) streams.core(out).owner.cancel(false);
+  }
+
+  /** The worker that made these callouts died: nobody will take their output. A stream is let go as a
+   *  dropped one (G9: its producer runs on, never held by credit); a call runs to its end, its result dropped. */
+  workerDied(slot: WorkerSlot): void {
+    const prefix = `${slot.index}:`;
+    for (const [key, out] of this.#routed) {
+      if (!key.startsWith(prefix)) continue;
+      this.#routed.delete(key);
+      if (out instanceof ObjectRefGenerator) streams.core(out).detach();
+    }
   }
 
   creditOut(slot: WorkerSlot, msg: CreditOutMsg): void {

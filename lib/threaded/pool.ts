@@ -56,6 +56,8 @@ export interface CallRouter {
   callOut(slot: WorkerSlot, msg: CallOutMsg): void;
   cancelOut(slot: WorkerSlot, msg: CancelOutMsg): void;
   creditOut(slot: WorkerSlot, msg: CreditOutMsg): void;
+  /** The worker died: its callouts have no consumer any more. */
+  workerDied(slot: WorkerSlot): void;
 }
 
 let nextCallId = 1;
@@ -176,6 +178,7 @@ export class WorkerSlot {
     this.dead = true;
     this.channel.closed = true;
     this.pool.forget(this);
+    this.pool.router?.workerDied(this);
     for (const c of this.creates.values()) c.reject(cause);
     this.creates.clear();
     // Tenants first: an actor takes its own calls back from `calls` (to retry or fail them); what is

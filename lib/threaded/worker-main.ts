@@ -35,6 +35,8 @@ const actors = new Map<string, Hosted>();
 /** Builds whose module is still loading: a release meanwhile removes the build. */
 const building = new Set<string>();
 const tasks = new Map<number, Task>();
+/** Calls of threaded functions whose module is still loading: a cancel or credit meanwhile waits here. */
+const loading = new Map<number, { cancelled: boolean; taken: number }>();
 const functionHost: TaskHost = { actorId: undefined, className: undefined };
 
 function onMessage(m: ToWorker): void {
@@ -46,12 +48,18 @@ function onMessage(m: ToWorker): void {
       if (m.fn !== undefined) runFunction(m);
       else call(m);
       return;
-    case 'cancel':
-      tasks.get(m.id)?.cancel(false);
+    case 'cancel': {
+      const early = loading.get(m.id);
+      if (early !== undefined) early.cancelled = true;
+      else tasks.get(m.id)?.cancel(false);
       return;
-    case 'credit':
-      tasks.get(m.id)?.core?.ack(m.taken);
+    }
+    case 'credit': {
+      const early = loading.get(m.id);
+      if (early !== undefined) early.taken = Math.max(early.taken, m.taken);
+      else tasks.get(m.id)?.core?.ack(m.taken);
       return;
+    }
     case 'release':
       return release(m.aid);
     case 'reply':
@@ -118,9 +126,20 @@ function call(m: CallMsg): void {
 function runFunction(m: CallMsg): void {
   const fn = lookup('function', { url: m.url!, name: m.fn! }) as Function | undefined;
   if (fn !== undefined) return runLoaded(m, fn);
+  const early = { cancelled: false, taken: 0 };
+  loading.set(m.id, early);
   load(m.url!, 'function', m.fn!).then(
-    (f) => runLoaded(m, f as Function),
-    (e) => channel.send({ t: 'result', id: m.id, ok: false, e: encodeError(e) }),
+    (f) => {
+      loading.delete(m.id);
+      runLoaded(m, f as Function);
+      const task = tasks.get(m.id);
+      if (early.cancelled) task?.cancel(false);
+      else if (early.taken > 0) task?.core?.ack(early.taken);
+    },
+    (e) => {
+      loading.delete(m.id);
+      channel.send({ t: 'result', id: m.id, ok: false, e: encodeError(e) });
+    },
   );
 }
 
