@@ -305,6 +305,7 @@ class Foreign {
     }
     const o = { ...(call.backpressure !== Infinity ? { backpressure: call.backpressure } : {}), ...(call.concurrencyGroup ? { group: call.concurrencyGroup } : {}) };
     const send = (resolved: unknown[]) => {
+      if (!this.#pending.has(id)) return; // cancelled while its ref arguments resolved: it never leaves
       let h = false;
       const wireArgs = resolved.map((a, i) => {
         const r = valueToWire(a, `argument ${i}`, this.writeHandle);
