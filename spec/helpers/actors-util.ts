@@ -78,3 +78,14 @@ export function openAllGates(): void {
   for (const g of gates.values()) g.resolve();
   gates.clear();
 }
+
+/** Runs the GC (the process runs with --expose-gc) for `rounds` turns of the event loop; false without it. */
+export async function collectGarbage(rounds: number): Promise<boolean> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return false;
+  for (let i = 0; i < rounds; i++) {
+    gc();
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  return true;
+}

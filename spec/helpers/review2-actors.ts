@@ -7,6 +7,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { Actor, actor, remote, type ObjectRefGenerator } from '../../lib/index.js';
+import { collectGarbage } from './actors-util.js';
 
 const macrotask = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -87,14 +88,8 @@ export class Drinker extends Actor {
   }
 
   /** Runs the GC (the process runs with --expose-gc) for `rounds` turns of the event loop. */
-  async collect(rounds: number): Promise<boolean> {
-    const gc = (globalThis as { gc?: () => void }).gc;
-    if (gc === undefined) return false;
-    for (let i = 0; i < rounds; i++) {
-      gc();
-      await macrotask();
-    }
-    return true;
+  collect(rounds: number): Promise<boolean> {
+    return collectGarbage(rounds);
   }
 
   /** Ends this worker. */

@@ -6,6 +6,7 @@
 // call by call (open, take k, the rest) and counts what the producer has yielded. Spring is a threaded
 // producer that counts its own yields, reached from the Sipper's worker through the main thread.
 import { Actor, actor, type ObjectRef, type ObjectRefGenerator } from '../../lib/index.js';
+import { collectGarbage } from './actors-util.js';
 
 type Items = { remote(n: number, ...rest: unknown[]): ObjectRefGenerator<number, number> };
 
@@ -24,7 +25,6 @@ export interface Taken {
   done: boolean;
 }
 
-const macrotask = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 @actor({ mode: 'threaded' })
 export class Sipper extends Actor {
@@ -99,14 +99,8 @@ export class Sipper extends Actor {
   }
 
   /** Runs the GC (the process runs with --expose-gc) for `rounds` turns of the event loop. */
-  async collect(rounds: number): Promise<boolean> {
-    const gc = (globalThis as { gc?: () => void }).gc;
-    if (gc === undefined) return false;
-    for (let i = 0; i < rounds; i++) {
-      gc();
-      await macrotask();
-    }
-    return true;
+  collect(rounds: number): Promise<boolean> {
+    return collectGarbage(rounds);
   }
 
   ping(): string {
