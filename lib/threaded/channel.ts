@@ -7,12 +7,12 @@
 // are msgpackr-encoded (sequential records) into a batch that leaves as one postMessage, its buffer
 // transferred: urgent ones (calls, results) at the end of the microtask (a setImmediate flush measured
 // ~30 us slower), stream items lazily at setImmediate or every MAX_BATCH. Consecutive items of one stream
-// travel as one message, encoded when the run ends; an item is copied at its yield (the producer may
-// change it next), plain objects and arrays by hand. A message that transfers user buffers flushes the
+// travel as one message, encoded when the run ends; the sender copies an item at its yield (the producer
+// may change it next: codec.ts snapshot). A message that transfers user buffers flushes the
 // batch and then travels alone, by structured clone.
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { microtask } from '../microtask.js';
-import { fromLone, isFlat, newPacker, newUnpacker, toLone } from './codec.js';
+import { fromLone, newPacker, newUnpacker, toLone } from './codec.js';
 import type { ItemsMsg } from './protocol.js';
 
 type Port = Pick<MessagePort | Worker, 'postMessage' | 'on'>;
@@ -68,7 +68,8 @@ export class Channel<Out, In> {
     else this.#scheduleLazy();
   }
 
-  /** Sends one stream item of call `id` (encoded now), lazily; `h`: it holds handles in wire form. */
+  /** Sends one stream item of call `id`, lazily: `value` is the sender's own copy (codec.ts snapshot), taken
+   *  at the yield, as the producer may change what it yielded next; `h`: it holds handles in wire form. */
   sendItem(id: number, value: unknown, h: boolean): void {
     if (this.closed) return;
     let run = this.#run;
@@ -77,7 +78,7 @@ export class Channel<Out, In> {
       run = undefined;
     }
     if (run === undefined) run = this.#run = { t: 'items', id, h: false, vs: [] };
-    run.vs.push(snapshot(value)); // as it is at its yield: the producer may change it next
+    run.vs.push(value);
     if (h) run.h = true;
     if (this.#chunks.length + run.vs.length >= MAX_BATCH) this.flush();
     else this.#scheduleLazy();
@@ -126,26 +127,6 @@ export class Channel<Out, In> {
     const bytes = concat(chunks); // a buffer of our own: transferring a view would detach msgpackr's
     this.port.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
   };
-}
-
-/** A copy of a value that has passed the wire check (no cycles, no functions): plain objects, arrays and
- *  typed arrays by hand, anything else by structuredClone (~1 us). */
-function snapshot(v: unknown): unknown {
-  if (v === null || typeof v !== 'object') return v;
-  if (!Array.isArray(v) && isFlat(v)) return { ...v }; // ~13 ns against ~100 for the walk below
-  if (Array.isArray(v)) {
-    const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = snapshot(v[i]);
-    return out;
-  }
-  const proto = Object.getPrototypeOf(v);
-  if (proto === Object.prototype || proto === null) {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) out[k] = snapshot((v as Record<string, unknown>)[k]);
-    return out;
-  }
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return (v as Uint8Array).slice();
-  return structuredClone(v);
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

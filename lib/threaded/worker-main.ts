@@ -15,7 +15,7 @@ import { ObjectRef, refs } from '../ref.js';
 import { ObjectRefGenerator, StreamCore, streams } from '../stream.js';
 import { isGeneratorFunction, Task, type Callable, type TaskHost } from '../task.js';
 import { Channel } from './channel.js';
-import { decodeError, encodeError, errorToWire, isWireHandle, mapWireHandles, transferables, valueToWire } from './codec.js';
+import { copyFlat, decodeError, encodeError, errorToWire, isFlat, isWireHandle, mapWireHandles, snapshot, transferables, valueToWire } from './codec.js';
 import type { CallMsg, CreateMsg, ReplyMsg, ToMain, ToWorker, WireHandle } from './protocol.js';
 import { lookup } from './registry.js';
 
@@ -171,15 +171,22 @@ function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCal
   let fastRun = 0;
   core.sink = {
     item(v) {
-      let out: { v: unknown; h?: true };
-      try {
-        out = valueToWire(v, `${where()} (item ${core.produced - 1})`, foreign.writeHandle);
-      } catch (e) {
-        task.stop(e as Error);
-        return;
+      // Checked and copied now (the producer may reuse the object it yielded); items batch in the channel.
+      let wire: unknown = v;
+      let h = false;
+      if (typeof v === 'object' && v !== null && isFlat(v)) wire = copyFlat(v);
+      else if (v !== null && (typeof v === 'object' || typeof v === 'function' || typeof v === 'symbol')) {
+        const index = core.produced - 1;
+        try {
+          const out = valueToWire(v, () => `${where()} (item ${index})`, foreign.writeHandle);
+          wire = snapshot(out.v);
+          h = out.h === true;
+        } catch (e) {
+          task.stop(e as Error);
+          return;
+        }
       }
-      // Encoded now (the producer may reuse the object it yielded); items batch in the channel.
-      channel.sendItem(m.id, out.v, out.h === true);
+      channel.sendItem(m.id, wire, h);
       // G2 across the thread: the producer's next step may block this worker (a long computation, a
       // synchronous wait), and then nothing queued here could leave. So items leave at once, before the
       // next step, until the producer has shown itself fast (FAST_RUN items within FAST_ITEM_MS of the
