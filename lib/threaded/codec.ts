@@ -268,6 +268,7 @@ export function fromLone(d: readonly unknown[]): CallMsg | ResultMsg | undefined
  *  typed arrays by hand, anything else by structuredClone (~1 us). */
 export function snapshot(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
+  if (isFlat(v)) return copyFlat(v); // a spread keeps an own `__proto__` key; assigning it would not
   if (Array.isArray(v)) {
     const out = new Array<unknown>(v.length);
     for (let i = 0; i < v.length; i++) out[i] = snapshot(v[i]);
