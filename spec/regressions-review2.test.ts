@@ -7,7 +7,8 @@
 //    with that error; the producer is not failed as if its own code threw (G6);
 //  - return() of a threaded function's stream while its module still loads in the worker cancels it (G13);
 //  - arrays that user code posts on the worker's port are not read as troupe's results;
-//  - a yielded plain array with an own `constructor` crosses as its elements (no species lookup).
+//  - a yielded plain array with an own `constructor` crosses as its elements (no species lookup);
+//  - an item that cannot be copied (DataCloneError) ends its stream with that error, never skipped on a retry.
 // Assertions are by counts, order and settlement; time bounds are only guards against hanging.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import { Actor, actor, actorInfo, init, kill, shutdown, type ActorHandle } from 
 import { settle, within } from './helpers/actors-util.js';
 import { exists, scratch, touch, waitUntil } from './helpers/threaded-actors.js';
 import { Spring } from './helpers/threaded-callout-actors.js';
-import { Drinker, Forger, Geyser, Species, fnLateFinals, fnLateGen, type Spout } from './helpers/review2-actors.js';
+import { Cloneless, Drinker, Forger, Geyser, Species, fnLateFinals, fnLateGen, type Spout } from './helpers/review2-actors.js';
 
 before(() => init({ workers: 2 }));
 after(() => shutdown());
@@ -220,6 +221,21 @@ describe('G6 a callout item that structured clone refuses', () => {
     assert.equal(await within(tap.ping.remote(), 'a later call on the producer'), 'tap');
     assert.equal(tally(tag).finals, 1, 'the producer\'s finally block ran');
     assert.equal(tally(tag).produced, 5, 'the producer ran on to its end, its output discarded (G9)');
+  });
+});
+
+describe('G6/G12 a threaded item that cannot be copied', () => {
+  test('G6/G12: an item that passes the wire check but cannot be copied (a Proxy: DataCloneError) ends the stream with that error, even with retries on; it is never skipped silently', { timeout: 30_000 }, async () => {
+    const c = Cloneless.remote();
+    const values: unknown[] = [];
+    let error: unknown;
+    try {
+      for await (const ref of c.items.options({ maxRetries: 2, retryExceptions: true }).remote()) values.push(await ref);
+    } catch (e) {
+      error = e;
+    }
+    assert.deepEqual(values, [1], 'the item before the one that cannot be copied, and nothing after it');
+    assert.equal((error as Error | undefined)?.name, 'DataCloneError', `the stream ends with the copy's error: ${String(error)}`);
   });
 });
 

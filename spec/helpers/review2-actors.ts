@@ -199,3 +199,18 @@ export const fnLateFinals = remote(
   },
   { mode: 'threaded' },
 );
+
+class Opaque {
+  n = 1;
+}
+
+/** Yields 1, then a Proxy of a class instance (the wire check takes it; structured clone refuses it), then 3. */
+@actor({ mode: 'threaded' })
+export class Cloneless extends Actor {
+  *items(): Generator<unknown, string> {
+    yield 1;
+    yield new Proxy(new Opaque(), {});
+    yield 3;
+    return 'end';
+  }
+}
