@@ -88,16 +88,19 @@ export interface CreatedMsg {
   /** True when the error is that the class or module could not be found (no restart helps). */
   readonly notFound?: boolean;
 }
-/** A call settled: `ok` with `v`, or failed with `e` (`app`: thrown by the user's code). */
-export interface ResultMsg {
-  readonly t: 'result';
-  readonly id: number;
+/** How a call ended: `ok` with `v`, or failed with `e` (`app`: thrown by the user's code). */
+export interface Outcome {
   readonly ok: boolean;
   readonly v?: unknown;
   readonly e?: WireError;
   readonly app?: boolean;
   /** The value holds actor handles (in wire form). */
   readonly h?: boolean;
+}
+/** A call settled. */
+export interface ResultMsg extends Outcome {
+  readonly t: 'result';
+  readonly id: number;
 }
 /** Stream items of call `id`, in order (consecutive items of one stream travel as one message). */
 export interface ItemsMsg {
@@ -131,14 +134,9 @@ export interface CreditOutMsg {
   readonly taken: number;
 }
 /** The answer to a callout: a result, items, or the end of a stream, keyed by the worker's call id. */
-export interface ReplyMsg {
+export interface ReplyMsg extends Outcome {
   readonly t: 'reply';
   readonly id: number;
-  readonly ok: boolean;
-  readonly v?: unknown;
-  readonly e?: WireError;
-  readonly app?: boolean;
-  readonly h?: boolean;
   /** For streams: items, then a final reply with `end: true`. */
   readonly vs?: unknown[];
   readonly end?: boolean;
