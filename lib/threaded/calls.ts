@@ -154,6 +154,7 @@ export function sendCall(
   }
   const id = newCallId();
   slot.calls.set(id, new SentCall(slot, id, task, wire, owner));
+  slot.flow.inFlight(slot.calls.size);
   slot.hold();
   task.markRunning();
   let o = wireCall(task.call, task);

@@ -264,6 +264,37 @@ export function fromLone(d: readonly unknown[]): CallMsg | ResultMsg | undefined
   return undefined;
 }
 
+/** A message's lone form if it may wait unencoded in a LoneBatch: its values are primitives, or copies of
+ *  flat objects and arrays (what crosses is what they were when sent); undefined for anything else. */
+export function toBatched(m: object): LoneCall | LoneResult | undefined {
+  const lone = toLone(m);
+  if (lone === m) return undefined;
+  if ((lone as LoneResult)[0] === 2) {
+    const [, id, v] = lone as LoneResult;
+    if (v === null || typeof v !== 'object') return lone as LoneResult;
+    return isFlat(v) ? [2, id, copyFlat(v)] : undefined;
+  }
+  const [, id, aid, method, args] = lone as LoneCall;
+  let copied: unknown[] | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i];
+    if (v === null || typeof v !== 'object') continue;
+    if (!isFlat(v)) return undefined;
+    (copied ??= args.slice())[i] = copyFlat(v);
+  }
+  return copied === undefined ? (lone as LoneCall) : [1, id, aid, method, copied];
+}
+
+/** Dispatches each message of a LoneBatch; false for any other array. */
+export function forEachBatched(d: readonly unknown[], each: (m: CallMsg | ResultMsg) => void): boolean {
+  if (d[0] !== 0) return false;
+  for (let i = 1; i < d.length; i++) {
+    const m = Array.isArray(d[i]) ? fromLone(d[i] as unknown[]) : undefined;
+    if (m !== undefined) each(m);
+  }
+  return true;
+}
+
 /** A copy of a value that has passed the wire check (no cycles, no functions): plain objects, arrays and
  *  typed arrays by hand, anything else by structuredClone (~1 us). */
 export function snapshot(v: unknown): unknown {

@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { TroupeError } from '../errors.js';
 import type { ResourceLimits } from '../options.js';
 import { Channel } from './channel.js';
+import { MainFlow, newFlowBuffer } from './flow.js';
 import { decodeError } from './codec.js';
 import type { CallOutMsg, CancelOutMsg, CreatedMsg, CreditOutMsg, ItemsMsg, ResultMsg, ToMain, ToWorker, WorkerBoot } from './protocol.js';
 
@@ -66,6 +67,7 @@ export const newCallId = (): number => nextCallId++;
 export class WorkerSlot {
   readonly worker: Worker;
   readonly channel: Channel<ToWorker, ToMain>;
+  readonly flow: MainFlow;
   readonly calls = new Map<number, PendingCall>();
   readonly creates = new Map<string, { resolve(): void; reject(e: Error): void }>();
   readonly tenants = new Set<Tenant>();
@@ -78,11 +80,12 @@ export class WorkerSlot {
     readonly dedicated: boolean,
     resourceLimits: ResourceLimits | undefined,
   ) {
-    const boot: WorkerBoot = { index };
+    const boot: WorkerBoot = { index, flow: newFlowBuffer() };
+    this.flow = new MainFlow(boot.flow);
     const { entry, eval: isEval } = workerEntry();
     this.worker = new Worker(entry, { eval: isEval, workerData: boot, ...(resourceLimits ? { resourceLimits } : {}) });
     this.worker.unref();
-    this.channel = new Channel<ToWorker, ToMain>(this.worker, (m) => this.#dispatch(m));
+    this.channel = new Channel<ToWorker, ToMain>(this.worker, (m) => this.#dispatch(m), this.flow);
     this.worker.on('error', (e) => this.#died(describeDeath(e)));
     this.worker.on('exit', (code) => this.#died(new TroupeError(`worker ${index} exited with code ${code}`)));
     this.worker.on('messageerror', (e) => this.#died(e));
@@ -137,6 +140,7 @@ export class WorkerSlot {
         const p = this.calls.get(m.id);
         if (p !== undefined) {
           this.calls.delete(m.id);
+          this.flow.inFlight(this.calls.size);
           p.result(m);
         }
         return;

@@ -146,6 +146,9 @@ export interface ReplyMsg extends Outcome {
  *  structured clone costs less for an array than for an object with the same values (codec.ts converts). */
 export type LoneCall = readonly [kind: 1, id: number, aid: string, m: string, args: unknown[]];
 export type LoneResult = readonly [kind: 2, id: number, v: unknown];
+/** Lone calls and results that leave together by structured clone (their values primitives, or copies of
+ *  flat objects and arrays): calls made in one microtask, results that waited while the peer was behind. */
+export type LoneBatch = readonly [kind: 0, ...messages: (LoneCall | LoneResult)[]];
 
 export type ToWorker = CreateMsg | CallMsg | CancelMsg | CreditMsg | ReleaseMsg | ReplyMsg;
 export type ToMain = CreatedMsg | ResultMsg | ItemsMsg | CallOutMsg | CancelOutMsg | CreditOutMsg;
@@ -153,4 +156,6 @@ export type ToMain = CreatedMsg | ResultMsg | ItemsMsg | CallOutMsg | CancelOutM
 /** What a worker is told when it starts (workerData). */
 export interface WorkerBoot {
   readonly index: number;
+  /** Shared counters of how far the main thread is behind with this worker's messages (flow.ts). */
+  readonly flow: SharedArrayBuffer;
 }

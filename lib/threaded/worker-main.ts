@@ -2,7 +2,7 @@
 // from its module and class name, runs calls with the same executors as in-process actors, sends results
 // and stream items back (items batched; a producer waits for the consumer's credit, G10), and routes calls
 // on handles it was given back to the main thread (A10).
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { classInfo, groupLimits, type ClassInfo, type MethodInfo } from '../actor.js';
 import { TaskCancelledError, TaskError, TroupeError } from '../errors.js';
 import { AsyncExecutor } from '../executors/async.js';
@@ -16,7 +16,8 @@ import { ObjectRefGenerator, StreamCore, streams } from '../stream.js';
 import { isGeneratorFunction, Task, type Callable, type TaskHost } from '../task.js';
 import { Channel } from './channel.js';
 import { copyFlat, decodeError, encodeError, errorToWire, isFlat, isWireHandle, mapWireHandles, snapshot, transferables, valueToWire } from './codec.js';
-import type { CallMsg, CreateMsg, ReplyMsg, ToMain, ToWorker, WireHandle } from './protocol.js';
+import { WorkerFlow } from './flow.js';
+import type { CallMsg, CreateMsg, ReplyMsg, ToMain, ToWorker, WireHandle, WorkerBoot } from './protocol.js';
 import { lookup } from './registry.js';
 
 interface Hosted {
@@ -25,7 +26,7 @@ interface Hosted {
   readonly host: TaskHost;
 }
 
-const channel = new Channel<ToMain, ToWorker>(parentPort!, onMessage);
+const channel = new Channel<ToMain, ToWorker>(parentPort!, onMessage, new WorkerFlow((workerData as WorkerBoot).flow));
 /** A stream batches its items once this many in a row came within FAST_ITEM_MS of each other. */
 const FAST_RUN = 64;
 const FAST_ITEM_MS = 0.05;

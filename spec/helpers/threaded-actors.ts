@@ -136,6 +136,20 @@ export class Tally extends Actor {
   echo<T>(v: T): T {
     return v;
   }
+  /** Notes `tag`; `payload` (any kind of value) only rides along. */
+  noteWith(tag: string, _payload: unknown): number {
+    return this.note(tag);
+  }
+  readonly state = { n: 0, tag: 'state' };
+  /** Counts in a plain object that it returns and changes again on the next call. */
+  bump(): { n: number; tag: string } {
+    this.state.n++;
+    return this.state;
+  }
+  /** What the flat object and array it was given hold when the call runs. */
+  seen(o: { n: number }, a: number[]): string {
+    return `${o.n}:${a.join(',')}`;
+  }
   /** Sums a buffer (with `transfer`, the caller's copy is detached). */
   sum(buf: Uint8Array): { length: number; sum: number } {
     let s = 0;
