@@ -37,7 +37,7 @@ let nextTaskId = 1;
 /** A generator step slower than this (ms) lets the event loop turn before the next one. */
 const SLOW_STEP_MS = 1;
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+export const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
 
 /** Throws a TypeError if an argument cannot be passed (a stream, G13); tells whether any argument is a ref. */

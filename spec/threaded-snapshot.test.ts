@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { init, shutdown } from '../lib/index.js';
-import { Tally } from './helpers/threaded-actors.js';
+import { sleepSync, Tally } from './helpers/threaded-actors.js';
 
 before(() => init({ workers: 1 }));
 after(() => shutdown());
@@ -32,12 +32,6 @@ test('issue3 G3 a producer that refills and yields one buffer: each item holds w
   seen.forEach((b, i) => assert.deepEqual(b, [i & 255, i & 255, i & 255, i & 255], `item ${i}`));
 });
 
-/** Blocks the main thread for `ms`: the worker's results meanwhile wait unread (and so wait to leave together). */
-function blockMain(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end);
-}
-
 test('issue3 flat object and array arguments changed right after .remote() cross as they were (calls of one microtask leave together)', async () => {
   const t = Tally.remote();
   await t.add.remote(0); // built: calls leave at once (a call to an actor still starting is copied when made)
@@ -61,7 +55,7 @@ test('issue3 results that wait while the main thread is behind hold what the met
   for (const inFlight of [8, 64, 256]) {
     const refs = Array.from({ length: inFlight }, () => t.bump.remote());
     await Promise.resolve(); // the calls have left
-    blockMain(100); // the worker answers them all meanwhile, faster than this thread reads
+    sleepSync(100); // the worker answers them all meanwhile, while this thread reads nothing
     const got = await Promise.all(refs);
     const first = got[0]!.n;
     assert.deepEqual(got.map((r) => r.n), Array.from({ length: inFlight }, (_, i) => first + i), `${inFlight} in flight`);
@@ -84,7 +78,7 @@ test('issue3 G2 a stream and calls answered while the main thread is behind: eve
   const stream = t.count.remote(500);
   const refs = Array.from({ length: 64 }, () => t.add.remote(1));
   await Promise.resolve();
-  blockMain(100);
+  sleepSync(100); // this thread reads nothing meanwhile
   const items: number[] = [];
   for await (const ref of stream) items.push(await ref);
   assert.deepEqual(items, Array.from({ length: 500 }, (_, i) => i));

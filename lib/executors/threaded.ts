@@ -145,6 +145,7 @@ export class ThreadedExecutor implements Executor, Tenant {
         slot.release();
         t.core?.stopCredit();
       }
+      slot.flow.inFlight(slot.calls.size);
     }
     this.#running = 0;
     return { queued, running };

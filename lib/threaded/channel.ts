@@ -46,6 +46,8 @@ export class Channel<Out, In> {
   #lazyScheduled = false;
   /** A message left alone in this microtask: later ones batch until the flush. */
   #recent = false;
+  /** Something waits because the peer was behind (its Pace). */
+  #holding = false;
   /** Calls and results waiting unencoded (flow.ts); they leave before anything sent after them. */
   #batch: unknown[] | undefined = undefined;
   /** Items of one stream sent since the last other message: encoded as one message when the run ends. */
@@ -62,6 +64,7 @@ export class Channel<Out, In> {
 
   /** Dispatches one posted message: a batch of encoded messages, or one that travelled alone. */
   deliver(data: unknown): void {
+    this.pace.read();
     if (data instanceof Uint8Array) {
       const batch = this.#unpacker.unpackMultiple(data) as In[];
       for (let i = 0; i < batch.length; i++) this.onMessage(batch[i]!);
@@ -72,7 +75,6 @@ export class Channel<Out, In> {
         this.onMessage(m as In);
       }
     } else this.onMessage(data as In);
-    this.pace.read();
   }
 
   /** Sends `m` (encoded now); `lazy` (stream items) may wait for a fuller batch. */
@@ -95,7 +97,7 @@ export class Channel<Out, In> {
         batch.push(lone);
         if (batch.length > (hold === 0 ? MAX_BATCH : hold)) this.#flushBatch();
         else if (hold === 0) this.#schedule();
-        else this.#scheduleLazy();
+        else this.#hold();
         return;
       }
     }
@@ -103,9 +105,21 @@ export class Channel<Out, In> {
     // overwrite one, so the views stay valid until the flush copies them into one buffer of our own.
     this.#chunks.push(this.#packer.pack(m));
     if (this.#chunks.length >= MAX_BATCH || (hold > 0 && this.#chunks.length >= hold)) this.flush();
-    else if (!lazy && hold === 0) this.#schedule();
+    else if (hold > 0) this.#hold();
+    else if (!lazy) this.#schedule();
     else this.#scheduleLazy();
   }
+
+  /** Lets what waits leave at the end of this event-loop turn, or at release(). */
+  #hold(): void {
+    this.#holding = true;
+    this.#scheduleLazy();
+  }
+
+  /** Sends what waits because the peer was behind, now: code that may block this thread is about to run. */
+  readonly release = (): void => {
+    if (this.#holding) this.flush();
+  };
 
   /** Sends one stream item of call `id`, lazily: `value` is the sender's own copy (codec.ts snapshot), taken
    *  at the yield, as the producer may change what it yielded next; `h`: it holds handles in wire form. */
@@ -168,6 +182,7 @@ export class Channel<Out, In> {
   readonly flush = (): void => {
     this.#scheduled = false;
     this.#recent = false;
+    this.#holding = false;
     if (this.#batch !== undefined) this.#flushBatch();
     if (this.#run !== undefined) this.#closeRun();
     const chunks = this.#chunks;

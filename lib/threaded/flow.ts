@@ -5,9 +5,15 @@
 // the messages. Batches stay small so that several are in flight at once: one batch of everything left
 // both threads waiting for each other in turn (measured with raw MessagePort prototypes at 16 in flight:
 // 61-152 k/s against 215-265 k/s one message each; a quarter: 265-339 k/s). Below 8 calls in flight
-// nothing waits. The main thread never holds its calls back: it also runs the user's event loop, and
+// nothing waits. Held results also leave before the worker runs a call that may block it (pacedCallable):
+// one of a generator or async method, or of a method whose last call did not return within FAST_CALL_MS,
+// as a stream's items do before a producer's next step (worker-main.ts). The main thread never holds its calls back: it also runs the user's event loop, and
 // holding them measured no gain at 16 in flight.
+import { isThenable, type Callable } from '../task.js';
 import type { Pace } from './channel.js';
+
+/** A call that returned within this (ms) shows its method fast: held results may wait behind its next call. */
+const FAST_CALL_MS = 0.05;
 
 const SENT = 0; // messages the worker sent (written by the worker)
 const READ = 1; // of those, how many the main thread has read (written by the main thread)
@@ -55,8 +61,28 @@ export class WorkerFlow implements Pace {
   }
 
   hold(): number {
-    if (((this.#sent - Atomics.load(this.#cells, READ)) | 0) <= 0) return 0; // all read: send at once
     const n = Atomics.load(this.#cells, IN_FLIGHT) >> 2;
-    return n >= 2 ? n : 0;
+    if (n < 2) return 0;
+    return ((this.#sent - Atomics.load(this.#cells, READ)) | 0) > 0 ? n : 0; // all read: send at once
   }
+}
+
+/** `c`, calling `release` (send what waits) first unless its last call returned within FAST_CALL_MS: the
+ *  next call may block the worker (a long computation, a synchronous wait, process.exit), and a result
+ *  that is done must not wait for it. A generator or async method is never taken as fast (its work goes on
+ *  after it returns). */
+export function pacedCallable(c: Callable, release: () => void): Callable {
+  const fn = c.fn;
+  let fast = false;
+  return {
+    name: c.name,
+    stream: c.stream,
+    fn(this: unknown, ...args: unknown[]): unknown {
+      if (!fast) release();
+      const start = performance.now();
+      const r = fn.apply(this, args);
+      fast = !c.stream && performance.now() - start < FAST_CALL_MS && !isThenable(r);
+      return r;
+    },
+  };
 }

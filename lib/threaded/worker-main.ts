@@ -15,8 +15,8 @@ import { ObjectRef, refs } from '../ref.js';
 import { ObjectRefGenerator, StreamCore, streams } from '../stream.js';
 import { isGeneratorFunction, Task, type Callable, type TaskHost } from '../task.js';
 import { Channel } from './channel.js';
-import { copyFlat, decodeError, encodeError, errorToWire, isFlat, isWireHandle, mapWireHandles, snapshot, transferables, valueToWire } from './codec.js';
-import { WorkerFlow } from './flow.js';
+import { decodeError, encodeError, errorToWire, flatCopy, isWireHandle, mapWireHandles, snapshot, transferables, valueToWire } from './codec.js';
+import { pacedCallable, WorkerFlow } from './flow.js';
 import type { CallMsg, CreateMsg, ReplyMsg, ToMain, ToWorker, WireHandle, WorkerBoot } from './protocol.js';
 import { lookup } from './registry.js';
 
@@ -121,7 +121,15 @@ function call(m: CallMsg): void {
     channel.send({ t: 'result', id: m.id, ok: false, e: encodeError(e) });
     return;
   }
-  hosted.executor.submit(start(m, hosted.host, method, callFromWire(method.call, m.o)));
+  hosted.executor.submit(start(m, hosted.host, paced(method, method), callFromWire(method.call, m.o)));
+}
+
+/** Each method's and function's callable, timed for pacing (flow.ts pacedCallable). */
+const pacedCallables = new WeakMap<object, Callable>();
+function paced(c: Callable, key: object): Callable {
+  let p = pacedCallables.get(key);
+  if (p === undefined) pacedCallables.set(key, (p = pacedCallable(c, channel.release)));
+  return p;
 }
 
 function runFunction(m: CallMsg): void {
@@ -145,7 +153,7 @@ function runFunction(m: CallMsg): void {
 }
 
 function runLoaded(m: CallMsg, fn: Function): void {
-  const callable: Callable = { name: m.fn!, fn: fn as Callable['fn'], stream: isGeneratorFunction(fn) };
+  const callable = paced({ name: m.fn!, fn: fn as Callable['fn'], stream: isGeneratorFunction(fn) }, fn);
   const task = start(m, functionHost, callable, callFromWire(DEFAULT_CALL, m.o));
   void task.run(undefined);
 }
@@ -175,16 +183,19 @@ function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCal
       // Checked and copied now (the producer may reuse the object it yielded); items batch in the channel.
       let wire: unknown = v;
       let h = false;
-      if (typeof v === 'object' && v !== null && isFlat(v)) wire = copyFlat(v);
-      else if (v !== null && (typeof v === 'object' || typeof v === 'function' || typeof v === 'symbol')) {
-        const index = core.produced - 1;
-        try {
-          const out = valueToWire(v, () => `${where()} (item ${index})`, foreign.writeHandle);
-          wire = snapshot(out.v);
-          h = out.h === true;
-        } catch (e) {
-          task.stop(e as Error);
-          return;
+      if (v !== null && (typeof v === 'object' || typeof v === 'function' || typeof v === 'symbol')) {
+        const flat = typeof v === 'object' ? flatCopy(v) : undefined;
+        if (flat !== undefined) wire = flat;
+        else {
+          const index = core.produced - 1;
+          try {
+            const out = valueToWire(v, () => `${where()} (item ${index})`, foreign.writeHandle);
+            wire = snapshot(out.v);
+            h = out.h === true;
+          } catch (e) {
+            task.stop(e as Error);
+            return;
+          }
         }
       }
       channel.sendItem(m.id, wire, h);
