@@ -8,8 +8,8 @@
 //   (a worker's Pace, flow.ts), wait as short arrays in one LoneBatch, also sent by structured clone, if
 //   their values are primitives or flat objects and arrays (copied now: codec.ts toBatched). It leaves at
 //   the end of the microtask, or, while the peer is behind, when it holds the Pace's number or at
-//   setImmediate. (A 16-call sliding window to a threaded counter: 210-268 k/s against 153-211 k/s when
-//   each went alone or in msgpackr batches; 300-500 k/s against 135-171 k/s at 64.)
+//   setImmediate or release(). (A 64-call sliding window to a threaded counter: 292-405 k/s against
+//   139-168 k/s when each went alone or in msgpackr batches; at 16, 185-199 against 151-211 k/s.)
 // - Anything else sent meanwhile is msgpackr-encoded (sequential records) into one message, its buffer
 //   transferred, after any LoneBatch: urgent messages at the end of the microtask (a setImmediate flush
 //   measured ~30 us slower), stream items lazily at setImmediate or every MAX_BATCH. Consecutive items of
