@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { cancel, init, shutdown, type ActorHandle, type ObjectRef } from '../lib/index.js';
 import { settle, ticks, within } from './helpers/actors-util.js';
+import { PaceProbe } from './helpers/pace-actors.js';
 import { Fragile, Tally, scratch, sleepSync, touch } from './helpers/threaded-actors.js';
 
 before(() => init({ workers: 1 }));
@@ -18,44 +19,52 @@ const microtasks = async (n = 5) => {
   for (let i = 0; i < n; i++) await Promise.resolve();
 };
 
-/** On one worker: A blocks it until released; then `b()` and `c()`, each its own message; then 5 more calls
- *  (8 in flight, so the worker may hold results). A is released while this thread is blocked: A's result
- *  arrives unread, and B's is answered while this thread is behind. */
-async function behindAfterBlock(t: ActorHandle<Tally>, dir: string, b: () => ObjectRef<unknown>, c: () => ObjectRef<unknown>) {
+/** On one worker: A blocks it until released; then each of `calls`, each its own message; then calls to
+ *  reach `inFlight` (8 or more: the worker may hold results, up to a quarter of them). A is released while this thread is blocked: A's
+ *  result arrives unread, and the next results are answered while this thread is behind. */
+async function behind(t: ActorHandle<Tally>, dir: string, calls: Array<() => unknown>, inFlight = 8) {
   const a = t.spinUntil.remote(join(dir, 'startedA'), join(dir, 'goA'));
   await microtasks();
-  const bRef = b();
-  await microtasks();
-  const cRef = c();
-  await microtasks();
-  const rest = Array.from({ length: 5 }, () => t.add.remote(0));
+  const out: unknown[] = [];
+  for (const c of calls) {
+    out.push(c());
+    await microtasks();
+  }
+  const rest = Array.from({ length: Math.max(0, inFlight - 1 - calls.length) }, () => t.add.remote(0));
   while (!existsSync(join(dir, 'startedA'))) sleepSync(1);
   touch(join(dir, 'goA'));
   sleepSync(100);
-  return { a, b: bRef, c: cRef, rest };
+  return { a, out, rest };
+}
+
+/** How long `p` takes from now, in ms. */
+async function timed(p: unknown): Promise<number> {
+  const t0 = performance.now();
+  await within(p as PromiseLike<unknown>, 'a result', 5000);
+  return performance.now() - t0;
 }
 
 test('issue3 G2 a result the worker holds while the main thread is behind is not kept waiting by a later call that blocks the worker', async () => {
   const t = Tally.remote();
   await t.add.remote(0);
   const dir = scratch();
-  const { a, b, c, rest } = await behindAfterBlock(t, dir, () => t.add.remote(1), () => t.spinUntil.remote(join(dir, 'startedC'), join(dir, 'goC')));
+  const { a, out, rest } = await behind(t, dir, [() => t.add.remote(1), () => t.spinUntil.remote(join(dir, 'startedC'), join(dir, 'goC'))]);
   try {
-    assert.equal(await within(b, 'the result of B, which returned before C blocked the worker', 1500), 1);
+    assert.equal(await within(out[0] as ObjectRef<number>, 'the result of B, which returned before C blocked the worker', 1500), 1);
   } finally {
     touch(join(dir, 'goC'));
   }
-  await Promise.all([a, c, ...rest]);
+  await Promise.all([a, out[1], ...rest]);
 });
 
 test('issue3 A7 a call that returned just before its worker crashed resolves with its value (its result was held)', async () => {
   const t = Tally.remote();
   const f = Fragile.remote('victim');
   await Promise.all([t.add.remote(0), f.bump.remote()]); // both on the one worker
-  const { a, b, c, rest } = await behindAfterBlock(t, scratch(), () => f.bump.remote(), () => f.exit.remote(1));
-  assert.equal(await b, 2, 'bump() ran: its result must not be lost with the worker');
+  const { a, out, rest } = await behind(t, scratch(), [() => f.bump.remote(), () => f.exit.remote(1)]);
+  assert.equal(await (out[0] as ObjectRef<number>), 2, 'bump() ran: its result must not be lost with the worker');
   await settle(a);
-  assert.equal((await settle(c)).ok, false);
+  assert.equal((await settle(out[1] as ObjectRef<never>)).ok, false);
   await Promise.all(rest.map(settle));
 });
 
@@ -63,14 +72,49 @@ test('issue3 A10 cancel(ref, { force: true }) of a call that returned (its resul
   const t = Tally.remote();
   const born = await t.identity.remote();
   const dir = scratch();
-  const { a, b, c, rest } = await behindAfterBlock(t, dir, () => t.add.remote(1), () => t.spinUntil.remote(join(dir, 'startedC'), join(dir, 'goC')));
-  cancel(b, { force: true });
-  const outcomes = Promise.all([a, b, c, ...rest].map(settle));
+  const { a, out, rest } = await behind(t, dir, [() => t.add.remote(1), () => t.spinUntil.remote(join(dir, 'startedC'), join(dir, 'goC'))]);
+  const [b, c] = out as ObjectRef<unknown>[];
+  cancel(b!, { force: true });
+  const outcomes = Promise.all([a, b!, c!, ...rest].map(settle));
   await new Promise((r) => setTimeout(r, 400)); // past the force grace (100 ms)
   touch(join(dir, 'goC'));
   const got = await outcomes;
   assert.deepEqual([got[0], got[2]], [{ ok: true, value: 'spun' }, { ok: true, value: 'spun' }], 'C ran to its end: the worker was not ended');
   assert.equal(await t.identity.remote(), born, 'the same actor instance (no restart)');
+});
+
+for (const kind of ['slowReturn', 'slowThrow'] as const) {
+  test(`issue3 G2 a method whose last call blocked (${kind}) is not taken as fast: held results leave before its next call`, async () => {
+    const t = Tally.remote();
+    const p = PaceProbe.remote();
+    await t.add.remote(0);
+    await settle(p[kind].remote(0)); // fast
+    await settle(p[kind].remote(300)); // blocked 300 ms (and returned, or threw)
+    const { a, out, rest } = await behind(t, scratch(), [() => t.add.remote(1), () => settle(p[kind].remote(1500))]);
+    const ms = await timed(out[0]);
+    await Promise.all([a, out[1], ...rest]);
+    assert.ok(ms < 1000, `B's result came ${ms.toFixed(0)} ms after the main thread was free (C blocked the worker 1500 ms)`);
+  });
+}
+
+test('issue3 G2 a result is not kept behind an async method that a later message wakes and that then blocks the worker', async () => {
+  const t = Tally.remote();
+  const p = PaceProbe.remote();
+  const q = PaceProbe.remote();
+  await Promise.all([t.add.remote(0), p.one.remote(), q.fire.remote()]); // add and fire: fast
+  // C (async) starts and waits; B (fast) returns; D (fast) wakes C, which then blocks the worker 1500 ms.
+  const { a, out, rest } = await behind(t, scratch(), [() => p.blockAfterSignal.remote(1500), () => t.add.remote(1), () => q.fire.remote()], 32);
+  const ms = await timed(out[1]);
+  await Promise.all([a, out[0], out[2], ...rest]);
+  assert.ok(ms < 1000, `B's result came ${ms.toFixed(0)} ms after the main thread was free (C blocked the worker 1500 ms after an await)`);
+});
+
+test('issue3 this, arguments.length and default parameters reach a threaded method as they are passed', async () => {
+  const p = PaceProbe.remote();
+  assert.equal(await p.self.remote(), true);
+  assert.equal(await p.len.remote(1, 2, 3), 3);
+  assert.equal(await p.len.remote(), 0);
+  assert.equal(await p.withDefault.remote(1), 6);
 });
 
 test('issue3 a value whose getter changes between the check and the copy does not lose the other calls of its batch', async () => {

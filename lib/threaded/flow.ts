@@ -49,6 +49,8 @@ export class MainFlow implements Pace {
 export class WorkerFlow implements Pace {
   readonly #cells: Int32Array;
   #sent = 0;
+  /** Async calls under way: their code goes on, and may block, in any later microtask. */
+  #suspended = 0;
 
   constructor(buffer: SharedArrayBuffer) {
     this.#cells = new Int32Array(buffer);
@@ -56,11 +58,22 @@ export class WorkerFlow implements Pace {
 
   read(): void {}
 
+  /** An async call is under way until `p` settles: nothing waits meanwhile. */
+  suspend(p: Promise<unknown>): void {
+    this.#suspended++;
+    p.then(this.#resume, this.#resume);
+  }
+
+  readonly #resume = (): void => {
+    this.#suspended--;
+  };
+
   posted(): void {
     Atomics.store(this.#cells, SENT, (this.#sent = (this.#sent + 1) | 0));
   }
 
   hold(): number {
+    if (this.#suspended > 0) return 0;
     const n = Atomics.load(this.#cells, IN_FLIGHT) >> 2;
     if (n < 2) return 0;
     return ((this.#sent - Atomics.load(this.#cells, READ)) | 0) > 0 ? n : 0; // all read: send at once
@@ -69,9 +82,11 @@ export class WorkerFlow implements Pace {
 
 /** `c`, calling `release` (send what waits) first unless its last call returned within FAST_CALL_MS: the
  *  next call may block the worker (a long computation, a synchronous wait, process.exit), and a result
- *  that is done must not wait for it. A generator or async method is never taken as fast (its work goes on
- *  after it returns). */
-export function pacedCallable(c: Callable, release: () => void): Callable {
+ *  that is done must not wait for it. A call that throws, or of a generator or async method, never shows
+ *  its method fast (a generator's or async method's work goes on after it returns); while an async call is
+ *  under way nothing waits at all (`flow.suspend`). The flag is per method, for every actor of the class
+ *  on this worker. */
+export function pacedCallable(c: Callable, release: () => void, flow: WorkerFlow): Callable {
   const fn = c.fn;
   let fast = false;
   return {
@@ -79,9 +94,11 @@ export function pacedCallable(c: Callable, release: () => void): Callable {
     stream: c.stream,
     fn(this: unknown, ...args: unknown[]): unknown {
       if (!fast) release();
+      fast = false; // stays false if the call throws
       const start = performance.now();
       const r = fn.apply(this, args);
-      fast = !c.stream && performance.now() - start < FAST_CALL_MS && !isThenable(r);
+      if (r instanceof Promise) flow.suspend(r);
+      else fast = !c.stream && performance.now() - start < FAST_CALL_MS && !isThenable(r);
       return r;
     },
   };

@@ -26,7 +26,8 @@ interface Hosted {
   readonly host: TaskHost;
 }
 
-const channel = new Channel<ToMain, ToWorker>(parentPort!, onMessage, new WorkerFlow((workerData as WorkerBoot).flow));
+const flow = new WorkerFlow((workerData as WorkerBoot).flow);
+const channel = new Channel<ToMain, ToWorker>(parentPort!, onMessage, flow);
 /** A stream batches its items once this many in a row came within FAST_ITEM_MS of each other. */
 const FAST_RUN = 64;
 const FAST_ITEM_MS = 0.05;
@@ -128,7 +129,7 @@ function call(m: CallMsg): void {
 const pacedCallables = new WeakMap<object, Callable>();
 function paced(c: Callable, key: object): Callable {
   let p = pacedCallables.get(key);
-  if (p === undefined) pacedCallables.set(key, (p = pacedCallable(c, channel.release)));
+  if (p === undefined) pacedCallables.set(key, (p = pacedCallable(c, channel.release, flow)));
   return p;
 }
 
