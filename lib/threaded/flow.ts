@@ -6,8 +6,9 @@
 // both threads waiting for each other in turn (measured with raw MessagePort prototypes at 16 in flight:
 // 61-152 k/s against 215-265 k/s one message each; a quarter: 265-339 k/s). Below 8 calls in flight
 // nothing waits. Held results also leave before the worker runs a call that may block it (pacedCallable):
-// one of a generator or async method, or of a method whose last call did not return within FAST_CALL_MS,
-// as a stream's items do before a producer's next step (worker-main.ts). The main thread never holds its
+// one of a generator or async method, or of a method whose last call threw or took FAST_CALL_MS or more,
+// as a stream's items do before a producer's next step (worker-main.ts); and nothing waits while an async
+// call is under way (WorkerFlow.suspend). The main thread never holds its
 // calls back: it also runs the user's event loop, and holding them measured no gain at 16 in flight.
 import { isThenable, type Callable } from '../task.js';
 import type { Pace } from './channel.js';
