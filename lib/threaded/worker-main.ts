@@ -122,12 +122,12 @@ function call(m: CallMsg): void {
     channel.send({ t: 'result', id: m.id, ok: false, e: encodeError(e) });
     return;
   }
-  hosted.executor.submit(start(m, hosted.host, paced(method, method), callFromWire(method.call, m.o)));
+  hosted.executor.submit(start(m, hosted.host, paced(method), callFromWire(method.call, m.o)));
 }
 
 /** Each method's and function's callable, timed for pacing (flow.ts pacedCallable). */
 const pacedCallables = new WeakMap<object, Callable>();
-function paced(c: Callable, key: object): Callable {
+function paced(c: Callable, key: object = c): Callable {
   let p = pacedCallables.get(key);
   if (p === undefined) pacedCallables.set(key, (p = pacedCallable(c, channel.release, flow)));
   return p;
@@ -154,7 +154,7 @@ function runFunction(m: CallMsg): void {
 }
 
 function runLoaded(m: CallMsg, fn: Function): void {
-  const callable = paced({ name: m.fn!, fn: fn as Callable['fn'], stream: isGeneratorFunction(fn) }, fn);
+  const callable = pacedCallables.get(fn) ?? paced({ name: m.fn!, fn: fn as Callable['fn'], stream: isGeneratorFunction(fn) }, fn);
   const task = start(m, functionHost, callable, callFromWire(DEFAULT_CALL, m.o));
   void task.run(undefined);
 }
