@@ -116,9 +116,10 @@ export class Channel<Out, In> {
     this.#scheduleLazy();
   }
 
-  /** Sends what waits because the peer was behind, now: code that may block this thread is about to run. */
+  /** Sends everything that waits, now: user code is about to run, and it may block this thread or end it
+   *  (process.exit), so nothing already finished may stay behind in this thread's memory. */
   readonly release = (): void => {
-    if (this.#holding) this.flush();
+    if (this.#batch !== undefined || this.#chunks.length > 0 || this.#run !== undefined) this.flush();
   };
 
   /** Sends one stream item of call `id`, lazily: `value` is the sender's own copy (codec.ts snapshot), taken

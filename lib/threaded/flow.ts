@@ -94,7 +94,7 @@ export function pacedCallable(c: Callable, release: () => void, flow: WorkerFlow
     name: c.name,
     stream: c.stream,
     fn(this: unknown, ...args: unknown[]): unknown {
-      if (!fast) release();
+      release();
       fast = false; // stays false if the call throws
       const start = performance.now();
       const r = fn.apply(this, args);

@@ -1,0 +1,135 @@
+// Actors for the wire's exactly-once and option rules (spec/threaded-exactly-once.test.ts,
+// spec/threaded-options.test.ts): each run of a method is counted in a file the test reads afterwards, so a
+// run is seen even when its worker dies right after. A worker imports this module to find the classes, so
+// it has no top-level side effects (decorators only register).
+import { closeSync, openSync, readFileSync, writeSync, existsSync, writeFileSync } from 'node:fs';
+import { Actor, actor, kill, getActor, method, taskContext, type ActorHandle } from '../../lib/index.js';
+
+/** Appends `tag` and a newline to `path` (one write: it lands even if the process exits next). */
+export function record(path: string, tag: string | number): void {
+  const fd = openSync(path, 'a');
+  try {
+    writeSync(fd, `${tag}\n`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The tags recorded in `path`, in order. */
+export function recorded(path: string): string[] {
+  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '') : [];
+}
+
+/** Fast calls recorded with one write each (an fd kept open: a call stays well under the pacing's "fast"). */
+@actor({ mode: 'threaded' })
+export class Ledger extends Actor {
+  readonly #fd: number;
+  constructor(readonly path: string) {
+    super();
+    this.#fd = openSync(path, 'a');
+  }
+  /** Records `i`; exits the worker instead when `i === exitAt` and the marker file does not exist yet. */
+  work(i: number, exitAt: number, marker: string): number {
+    if (i === exitAt && !existsSync(marker)) {
+      writeFileSync(marker, '');
+      process.exit(3);
+    }
+    writeSync(this.#fd, `${i}\n`);
+    return i;
+  }
+  /** Records `i`, then throws when `i` is in `throwAt`. */
+  fail(i: number): number {
+    writeSync(this.#fd, `${i}\n`);
+    throw new Error(`fail ${i}`);
+  }
+}
+
+export class Flaky extends Error {
+  override name = 'Flaky';
+}
+
+/**
+ * A method whose runs are steered by a script of outcomes, one per run: 'raise' throws Flaky, 'exit' ends
+ * the worker, 'ok' returns the run count. The script is read from a file, its position is the number of
+ * runs recorded so far (so it survives the worker's death).
+ */
+@actor({ mode: 'threaded', maxRestarts: 10 })
+export class Scripted extends Actor {
+  @method({ maxRetries: 5, retryExceptions: true })
+  run(script: string, log: string): number {
+    const steps = readFileSync(script, 'utf8').split(',');
+    const n = recorded(log).length;
+    record(log, steps[n] ?? 'ok');
+    const step = steps[n] ?? 'ok';
+    if (step === 'raise') throw new Flaky(`run ${n} raised`);
+    if (step === 'exit') process.exit(4);
+    return n + 1;
+  }
+  /** Same steps, with the method's own retry options left at the defaults. */
+  runPlain(script: string, log: string): number {
+    return this.run(script, log);
+  }
+}
+
+/** In-process twins of Scripted, for the same script in every mode (sync and async actors). */
+function scriptedStep(script: string, log: string, self: { die(): void }): number {
+  const steps = readFileSync(script, 'utf8').split(',');
+  const n = recorded(log).length;
+  const step = steps[n] ?? 'ok';
+  record(log, step);
+  if (step === 'raise') throw new Flaky(`run ${n} raised`);
+  if (step === 'exit') self.die();
+  return n + 1;
+}
+
+/** Actors that kill themselves from inside a method (fault: a method that kills its own actor). */
+@actor({ mode: 'sync' })
+export class SelfKillSync extends Actor {
+  name = '';
+  constructor(name: string) {
+    super();
+    this.name = name;
+  }
+  die(): void {
+    kill(getActor(this.name) as ActorHandle<SelfKillSync>, { noRestart: false });
+  }
+  boom(): string {
+    this.die();
+    return 'finished after kill';
+  }
+  @method({ maxRetries: 5, retryExceptions: true })
+  scripted(script: string, log: string): number {
+    return scriptedStep(script, log, this);
+  }
+}
+
+@actor({ mode: 'async' })
+export class SelfKillAsync extends Actor {
+  name = '';
+  constructor(name: string) {
+    super();
+    this.name = name;
+  }
+  die(): void {
+    kill(getActor(this.name) as ActorHandle<SelfKillAsync>, { noRestart: false });
+  }
+  async boom(): Promise<string> {
+    await new Promise((r) => setImmediate(r));
+    this.die();
+    return 'finished after kill';
+  }
+  async boomSync(): Promise<string> {
+    this.die();
+    return 'finished after kill';
+  }
+  @method({ maxRetries: 5, retryExceptions: true })
+  async scripted(script: string, log: string): Promise<number> {
+    await new Promise((r) => setImmediate(r));
+    return scriptedStep(script, log, this);
+  }
+}
+
+/** The attempt number each run saw (taskContext().attempt), for the retry-count rules. */
+export function attemptNow(): number {
+  return taskContext().attempt;
+}
