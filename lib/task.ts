@@ -18,6 +18,9 @@ export interface TaskHost {
   withdraw?(task: Task): void;
   /** A running task was cancelled (a worker is told to abort it; `force` may end the worker). */
   cancelRunning?(task: Task, force: boolean): void;
+  /** The task threw and is about to run again (attempt already counted): a worker tells the caller's
+   *  side, which keeps the one attempt count that restarts also use (A7, G12). */
+  retrying?(task: Task): void;
 }
 
 /** Is `f` a generator function, sync or async (G1: its calls stream)? */
@@ -205,7 +208,9 @@ export class Task implements ContextSource, Cancellable, TaskSite {
         (e) => this.#failed(e, target, attempt),
       );
     }
-    this.succeed(result);
+    // A method that killed (and restarted) its own actor has had its attempt taken back: its value is the
+    // killed instance's, not the call's outcome (A8).
+    if (attempt === this.attempt) this.succeed(result);
     return undefined;
   }
 
@@ -213,6 +218,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     if (attempt !== this.attempt || this.stopped) return undefined;
     if (this.attempt < this.call.maxRetries && isRetryable(this.call, error)) {
       this.attempt++;
+      this.host.retrying?.(this);
       return runAs(this, attemptOnce, this, target);
     }
     this.fail(new TaskError(this, error));

@@ -50,12 +50,11 @@ class Group {
         if (await this.#park()) continue;
         return;
       }
+      // Running from before its code starts: a method may kill its own actor in its synchronous part (A8).
+      this.running.add(task);
       const pending = task.run(this.owner.target);
-      if (pending !== undefined) {
-        this.running.add(task);
-        await pending;
-        this.running.delete(task);
-      }
+      if (pending !== undefined) await pending;
+      this.running.delete(task);
     }
   };
 

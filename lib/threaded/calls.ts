@@ -121,6 +121,10 @@ export class SentCall implements PendingCall {
     }
   }
 
+  retried(attempt: number): void {
+    if (attempt > this.task.attempt) this.task.attempt = attempt;
+  }
+
   workerDied(cause: Error): void {
     this.owner.callLost?.(cause);
   }

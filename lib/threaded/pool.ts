@@ -43,6 +43,8 @@ function workerEntry(): { entry: URL | string; eval: boolean } {
 export interface PendingCall {
   result(msg: ResultMsg): void;
   items(msg: ItemsMsg): void;
+  /** The worker runs the call again after it threw (the attempt count is the caller's). */
+  retried(attempt: number): void;
   /** The worker died with this call in flight (calls of actors hear it through their tenant instead). */
   workerDied?(cause: Error): void;
 }
@@ -147,6 +149,9 @@ export class WorkerSlot {
       }
       case 'items':
         this.calls.get(m.id)?.items(m);
+        return;
+      case 'retry':
+        this.calls.get(m.id)?.retried(m.attempt);
         return;
       case 'created':
         return this.#created(m);

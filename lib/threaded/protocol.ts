@@ -102,6 +102,13 @@ export interface ResultMsg extends Outcome {
   readonly t: 'result';
   readonly id: number;
 }
+/** Call `id` threw and runs again in the worker as attempt `attempt`: the caller's side counts it, so a
+ *  restart after a crash continues from the same count (A7, G12). */
+export interface RetryMsg {
+  readonly t: 'retry';
+  readonly id: number;
+  readonly attempt: number;
+}
 /** Stream items of call `id`, in order (consecutive items of one stream travel as one message). */
 export interface ItemsMsg {
   readonly t: 'items';
@@ -151,7 +158,7 @@ export type LoneResult = readonly [kind: 2, id: number, v: unknown];
 export type LoneBatch = readonly [kind: 0, ...messages: (LoneCall | LoneResult)[]];
 
 export type ToWorker = CreateMsg | CallMsg | CancelMsg | CreditMsg | ReleaseMsg | ReplyMsg;
-export type ToMain = CreatedMsg | ResultMsg | ItemsMsg | CallOutMsg | CancelOutMsg | CreditOutMsg;
+export type ToMain = CreatedMsg | ResultMsg | RetryMsg | ItemsMsg | CallOutMsg | CancelOutMsg | CreditOutMsg;
 
 /** What a worker is told when it starts (workerData). */
 export interface WorkerBoot {

@@ -39,7 +39,14 @@ const building = new Set<string>();
 const tasks = new Map<number, Task>();
 /** Calls of threaded functions whose module is still loading: a cancel or credit meanwhile waits here. */
 const loading = new Map<number, { cancelled: boolean; taken: number }>();
-const functionHost: TaskHost = { actorId: undefined, className: undefined };
+/** The wire id of each call's task, for what the worker tells the main thread about it. */
+const callIds = new WeakMap<Task, number>();
+/** A call threw and runs again here: the main thread keeps the attempt count (A7, G12). */
+function retrying(task: Task): void {
+  const id = callIds.get(task);
+  if (id !== undefined) channel.send({ t: 'retry', id, attempt: task.attempt });
+}
+const functionHost: TaskHost = { actorId: undefined, className: undefined, retrying };
 
 function onMessage(m: ToWorker): void {
   switch (m.t) {
@@ -102,7 +109,7 @@ async function create(m: CreateMsg): Promise<void> {
   const hosted: Hosted = {
     info,
     executor,
-    host: { actorId: m.id, className: info.className, withdraw: (t) => executor.remove(t) },
+    host: { actorId: m.id, className: info.className, withdraw: (t) => executor.remove(t), retrying },
   };
   try {
     executor.start(info, m.h ? (foreign.readIn(m.args) as unknown[]) : m.args);
@@ -122,7 +129,8 @@ function call(m: CallMsg): void {
     channel.send({ t: 'result', id: m.id, ok: false, e: encodeError(e) });
     return;
   }
-  hosted.executor.submit(start(m, hosted.host, paced(method), callFromWire(method.call, m.o)));
+  // The call's options as the caller resolved them (its own over the method's, A4), not the method's again.
+  hosted.executor.submit(start(m, hosted.host, paced(method), callFromWire(DEFAULT_CALL, m.o)));
 }
 
 /** Each method's and function's callable, timed for pacing (flow.ts pacedCallable). */
@@ -165,6 +173,7 @@ function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCal
   const task = new Task(host, callable, args, call, false);
   task.attempt = m.o?.attempt ?? 0;
   tasks.set(m.id, task);
+  callIds.set(task, m.id);
   const where = () => `the result of ${host.className ? `${host.className}.` : ''}${callable.name}`;
   const core = task.core;
   if (core === undefined) {
