@@ -55,6 +55,7 @@ export class StreamCore<T = unknown, R = unknown> {
     if (this.ended || this.detached) return false;
     if (this.sink !== undefined) {
       this.sink.item(value);
+      this.onTake?.(this.taken); // passing a remote producer's items on: credit it as on arrival below
       return this.produced - this.taken >= this.backpressure;
     }
     const w = this.#waiters.shift();
@@ -65,6 +66,7 @@ export class StreamCore<T = unknown, R = unknown> {
     } else {
       this.#buffer.push(value);
       store.objects++;
+      this.onTake?.(this.taken); // an item that arrives after a take may show the producer held (giveCredit)
       this.#notifyReady();
     }
     return this.produced - this.taken >= this.backpressure;
@@ -98,17 +100,18 @@ export class StreamCore<T = unknown, R = unknown> {
   }
 
   /**
-   * The consumer side of a stream whose producer is on another thread (G10): `send` is told the total
-   * taken every half window (the producer then always has room for the next half before it must pause,
-   * so credit never needs to be sent per item), and Infinity once the consumer is gone, so that a dropped
-   * stream does not hold its producer (G9). Without backpressure nothing is sent.
+   * The consumer side of a stream whose producer is on another thread (G10): `send` is told the total taken
+   * whenever the producer may be held, that is when the items received reach the window over what was last
+   * acknowledged, and something more has been taken: checked at each take and at each item's arrival (an
+   * item still on its way when the consumer took one). So a held producer may make one more item as soon
+   * as one is taken, and a producer well inside its window costs no message. Infinity once the consumer is
+   * gone, so that a dropped stream does not hold its producer (G9). Without backpressure nothing is sent.
    */
   giveCredit(send: (taken: number) => void): void {
     if (this.backpressure === Infinity) return;
-    const step = Math.max(1, this.backpressure >> 1);
     let acked = this.taken;
     this.onTake = (taken) => {
-      if (taken - acked >= step) {
+      if (taken > acked && this.produced - acked >= this.backpressure) {
         acked = taken;
         send(taken);
       }

@@ -133,3 +133,14 @@ export class SelfKillAsync extends Actor {
 export function attemptNow(): number {
   return taskContext().attempt;
 }
+
+/** A producer that records each item before it yields it, so the test sees how far ahead it ran (G10). */
+@actor({ mode: 'threaded' })
+export class Recorder extends Actor {
+  *produce(log: string, n: number): Generator<number> {
+    for (let i = 0; i < n; i++) {
+      record(log, i);
+      yield i;
+    }
+  }
+}
