@@ -39,6 +39,12 @@ export interface Callable {
 let nextTaskId = 1;
 /** A generator step slower than this (ms) lets the event loop turn before the next one. */
 const SLOW_STEP_MS = 1;
+/** A producer that has made items for this long (ms) without the event loop turning yields one macrotask:
+ *  a cancel, return() or credit from a consumer on another thread is a message, read only then, and
+ *  timers and I/O of this thread must not starve behind a generator that never awaits. */
+const PRODUCER_TURN_MS = 2;
+/** How many items pass between two looks at the clock for PRODUCER_TURN_MS. */
+const TURN_CHECK_EVERY = 32;
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 export const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
@@ -232,6 +238,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     const core = this.core!;
     const skip = core.produced;
     let index = 0;
+    let turnAt = performance.now();
     try {
       for (;;) {
         // Only a step the consumer is waiting for is timed: a busy consumer gains nothing from a yield, and
@@ -254,7 +261,18 @@ export class Task implements ContextSource, Cancellable, TaskSite {
             await gen.return?.();
             return;
           }
-        } else if (t0 >= 0 && performance.now() - t0 > SLOW_STEP_MS) await macrotask();
+          turnAt = performance.now();
+        } else if (t0 >= 0 && performance.now() - t0 > SLOW_STEP_MS) {
+          await macrotask();
+          turnAt = performance.now();
+        } else if (index % TURN_CHECK_EVERY === 0 && performance.now() - turnAt > PRODUCER_TURN_MS) {
+          await macrotask();
+          turnAt = performance.now();
+          if (this.stopped) {
+            await gen.return?.();
+            return;
+          }
+        }
       }
     } catch (e) {
       return this.#failed(e, target, attempt);

@@ -144,3 +144,17 @@ export class Recorder extends Actor {
     }
   }
 }
+
+/** A producer that never awaits anything but its own yields: counts its items and says in `finally` how
+ *  many it made (it would make `n`, seconds of work, if nobody stopped it). */
+@actor({ mode: 'threaded' })
+export class Spinner extends Actor {
+  *spin(done: string, n: number): Generator<number> {
+    let i = 0;
+    try {
+      for (; i < n; i++) yield i;
+    } finally {
+      writeFileSync(done, String(i));
+    }
+  }
+}
