@@ -161,9 +161,11 @@ export class ActorCore implements TaskHost, HandleTarget {
     const retried: Task[] = [];
     const error = new ActorDiedError(this, `${reason}; the actor restarts`, cause);
     for (const t of running) {
-      if (t.attempt < t.call.maxTaskRetries) {
+      if (t.attempt < t.call.maxTaskRetries && !t.call.transfer) {
         t.retryAfterRestart();
         retried.push(t);
+      } else if (t.attempt < t.call.maxTaskRetries) {
+        t.stop(new ActorDiedError(this, `${reason}; the call moved its buffers to the instance that died (transfer: true), so it cannot run again`, cause));
       } else t.stop(error);
     }
     this.#executor.dispose?.();

@@ -8,6 +8,7 @@ import { Fifo } from '../fifo.js';
 import type { Task } from '../task.js';
 import { cancelOnWorker, checkWireArgs, SentCall, sendCall, type Wire } from '../threaded/calls.js';
 import type { Pool, Tenant, WorkerSlot } from '../threaded/pool.js';
+import { moveBuffers } from '../threaded/codec.js';
 import type { Executor } from './executor.js';
 
 let incarnations = 0;
@@ -72,7 +73,11 @@ export class ThreadedExecutor implements Executor, Tenant {
 
   submit(task: Task): void {
     const now = this.#open && this.#preparing === undefined && this.#waiting.size === 0;
-    if (!now && !task.call.transfer) task.snapshotArgs(); // it leaves later: carry the values of the call
+    // It leaves later: carry the values of the call (with transfer, its buffers are moved now).
+    if (!now) {
+      if (task.call.transfer) moveBuffers(task.args);
+      else task.snapshotArgs();
+    }
     this.#waiting.push(task);
     if (now) this.#pump();
   }

@@ -205,6 +205,16 @@ export function transferables(values: readonly unknown[]): ArrayBuffer[] {
   return [...out];
 }
 
+/** Moves the top-level buffers of `args` into copies of their own now (the caller's are detached, as a
+ *  transfer at the call would leave them), for a transfer call that leaves later. */
+export function moveBuffers(args: unknown[]): void {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a instanceof ArrayBuffer) args[i] = structuredClone(a, { transfer: [a] });
+    else if (ArrayBuffer.isView(a) && a.buffer instanceof ArrayBuffer) args[i] = structuredClone(a, { transfer: [a.buffer] });
+  }
+}
+
 export function isWireHandle(v: unknown): v is WireHandle {
   return typeof v === 'object' && v !== null && typeof (v as WireHandle).$troupeHandle === 'string';
 }

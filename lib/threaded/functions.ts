@@ -3,6 +3,7 @@
 // skips what it already delivered, G12), else it fails with WorkerCrashedError.
 import { WorkerCrashedError } from '../errors.js';
 import { cancelOnWorker, checkWireArgs, sendCall, type Wire } from './calls.js';
+import { moveBuffers } from './codec.js';
 import type { Task } from '../task.js';
 import type { Pool, WorkerSlot } from './pool.js';
 import type { Location } from './registry.js';
@@ -22,7 +23,9 @@ export class ThreadedFunctions {
 
   submit(task: Task, at: Location): void {
     if (task.hasRefArgs) {
-      task.snapshotArgs(); // it leaves once its refs resolve: carry the values of the call
+      // It leaves once its refs resolve: carry the values of the call (moved now, with transfer).
+      if (task.call.transfer) moveBuffers(task.args);
+      else task.snapshotArgs();
       void task.resolveArgs().then((ok) => ok && this.#send(task, at));
     }
     else this.#send(task, at);
@@ -36,9 +39,11 @@ export class ThreadedFunctions {
       callLost: (cause: Error) => {
         this.#inFlight.delete(task);
         if (task.settledOutput) return;
-        if (task.attempt < task.call.maxRetries) {
+        if (task.attempt < task.call.maxRetries && !task.call.transfer) {
           task.attempt++;
           this.#send(task, at);
+        } else if (task.attempt < task.call.maxRetries) {
+          task.fail(new WorkerCrashedError(task, `${String((cause as Error)?.message ?? cause)}; the call moved its buffers to that worker (transfer: true), so it cannot run again`));
         } else task.fail(new WorkerCrashedError(task, cause));
       },
     };

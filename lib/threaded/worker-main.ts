@@ -332,7 +332,11 @@ class Foreign {
       this.#pending.set(id, { ref, site });
       out = ref;
     }
-    const o = { ...(call.backpressure !== Infinity ? { backpressure: call.backpressure } : {}), ...(call.concurrencyGroup ? { group: call.concurrencyGroup } : {}) };
+    const o = {
+      ...(call.backpressure !== Infinity ? { backpressure: call.backpressure } : {}),
+      ...(call.concurrencyGroup ? { group: call.concurrencyGroup } : {}),
+      ...(call.transfer ? { transfer: true } : {}),
+    };
     const send = (resolved: unknown[]) => {
       if (!this.#pending.has(id)) return; // cancelled while its ref arguments resolved: it never leaves
       let h = false;
@@ -341,7 +345,9 @@ class Foreign {
         if (r.h) h = true;
         return r.v;
       });
-      channel.send({ t: 'callout', id, aid: w.$troupeHandle, m: method.name, args: wireArgs, ...(Object.keys(o).length ? { o } : {}), ...(h ? { h } : {}) });
+      const msg: ToMain = { t: 'callout', id, aid: w.$troupeHandle, m: method.name, args: wireArgs, ...(Object.keys(o).length ? { o } : {}), ...(h ? { h } : {}) };
+      if (call.transfer) channel.sendTransferring(msg, transferables(wireArgs));
+      else channel.send(msg);
       left = true;
       if (held !== undefined) for (const m of held) channel.send(m);
     };

@@ -158,3 +158,31 @@ export class Spinner extends Actor {
     }
   }
 }
+
+/** Buffers on a worker: sums what arrives; `crashOnce` ends the worker the first time (marker file). */
+@actor({ mode: 'threaded', maxRestarts: 2 })
+export class Bytes extends Actor {
+  constructor(readonly startDelayMs = 0) {
+    super();
+    const end = Date.now() + startDelayMs;
+    while (Date.now() < end); // a slow constructor: calls made meanwhile wait on the main thread
+  }
+  sum(b: Uint8Array): number {
+    let s = 0;
+    for (const x of b) s += x;
+    return s;
+  }
+  crashOnce(marker: string, b: Uint8Array): number {
+    if (!existsSync(marker)) {
+      writeFileSync(marker, '');
+      process.exit(5);
+    }
+    return this.sum(b);
+  }
+  /** Passes `b` on to `other` (a handle) with transfer: true, and tells whether its own copy was moved. */
+  async relay(other: ActorHandle<Bytes>, b: Uint8Array): Promise<{ sum: number; movedHere: boolean }> {
+    const sum = other.sum.options({ transfer: true }).remote(b);
+    const movedHere = b.byteLength === 0;
+    return { sum: await sum, movedHere };
+  }
+}
