@@ -127,8 +127,8 @@ export class ActorCore implements TaskHost, HandleTarget {
     this.#executor.remove(task);
   }
 
-  cancelRunning(task: Task, force: boolean): void {
-    this.#executor.cancelRunning?.(task, force);
+  cancelRunning(task: Task, force: boolean, recursive: boolean): void {
+    this.#executor.cancelRunning?.(task, force, recursive);
   }
 
   /** kill(): dies now, or restarts when allowed and asked for (A8). */

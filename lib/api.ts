@@ -128,14 +128,24 @@ export function put<T>(value: T): ObjectRef<T> {
   return refs.resolved(value);
 }
 
+export interface CancelOptions {
+  /** A running threaded call that does not stop within 100 ms ends its worker (default false). */
+  force?: boolean;
+  /** Also cancel the calls and tasks it submitted that have not settled, and theirs (default true, G11). */
+  recursive?: boolean;
+}
+
 /**
  * Cancels a call or a stream: a queued call never runs; a running one has `taskContext().signal` aborted;
  * its ref rejects (a stream gets one error item) with TaskCancelledError at once (G11). A settled call is left alone.
  */
-export function cancel(target: ObjectRef<unknown> | ObjectRefGenerator<unknown, unknown>, options?: { force?: boolean }): void {
+export function cancel(target: ObjectRef<unknown> | ObjectRefGenerator<unknown, unknown>, options?: CancelOptions): void {
   const force = options?.force ?? false;
-  if (target instanceof ObjectRef) refs.owner(target)?.cancel(force);
-  else if (target instanceof ObjectRefGenerator) streams.core(target).owner.cancel(force);
+  const recursive = options?.recursive ?? true;
+  if (typeof force !== 'boolean') throw new TypeError(`cancel: force must be a boolean, got ${typeof force}`);
+  if (typeof recursive !== 'boolean') throw new TypeError(`cancel: recursive must be a boolean, got ${typeof recursive}`);
+  if (target instanceof ObjectRef) refs.owner(target)?.cancel(force, recursive);
+  else if (target instanceof ObjectRefGenerator) streams.core(target).owner.cancel(force, recursive);
   else throw new TypeError('cancel: expected an ObjectRef or an ObjectRefGenerator');
 }
 

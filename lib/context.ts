@@ -6,6 +6,7 @@
 // await too. The AbortSignal is made only when asked for.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { TroupeError } from './errors.js';
+import type { Cancellable } from './ref.js';
 
 /** What the runtime knows of the task that is running now. */
 export interface TaskContext {
@@ -24,6 +25,16 @@ export interface ContextSource {
   readonly actorId: string | undefined;
   readonly attempt: number;
   signal(): AbortSignal;
+  /** A call or task submitted while this one runs: cancelled with it (G11, recursive). */
+  adopt(child: Cancellable): void;
+  /** That child has settled. */
+  disown(child: Cancellable): void;
+}
+
+/** The task whose code is running now, if any (the synchronous part of a method, or anywhere with
+ *  asyncContext): calls submitted now are its children (G11). */
+export function runningTask(): ContextSource | undefined {
+  return current ?? als?.getStore();
 }
 
 let current: ContextSource | undefined;

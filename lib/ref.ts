@@ -9,7 +9,8 @@ type State = typeof PENDING | typeof OK | typeof FAILED;
 
 /** What `cancel(ref)` reaches through a ref: the task that will settle it. */
 export interface Cancellable {
-  cancel(force: boolean): void;
+  /** `recursive` (the default): the calls and tasks it submitted that have not settled are cancelled too (G11). */
+  cancel(force: boolean, recursive?: boolean): void;
 }
 
 /** Module-internal operations on refs: never exported from the package index. */

@@ -80,8 +80,8 @@ export class Runtime implements ActorOwner, TaskHost {
     this.tasks.delete(task);
   }
 
-  cancelRunning(task: Task, force: boolean): void {
-    this.functions.cancelRunning(task, force);
+  cancelRunning(task: Task, force: boolean, recursive: boolean): void {
+    this.functions.cancelRunning(task, force, recursive);
   }
 
   get(name: string): ActorCore {

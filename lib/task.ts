@@ -1,7 +1,7 @@
 // Task: one call of an actor method or remote function, from submission to its single settlement. It
 // resolves ref arguments (A11), runs attempts (retries: G12), drives a generator into its stream, and
 // settles its output exactly once, whichever of success, error, cancel or death comes first.
-import { runAs, type ContextSource } from './context.js';
+import { runAs, runningTask, type ContextSource } from './context.js';
 import { TaskCancelledError, TaskError, type TaskSite } from './errors.js';
 import { events } from './events.js';
 import { isRetryable, type ResolvedCall } from './options.js';
@@ -16,8 +16,9 @@ export interface TaskHost {
   settled?(task: Task): void;
   /** A queued task was stopped: take it out of the queue. */
   withdraw?(task: Task): void;
-  /** A running task was cancelled (a worker is told to abort it; `force` may end the worker). */
-  cancelRunning?(task: Task, force: boolean): void;
+  /** A running task was cancelled (a worker is told to abort it; `force` may end the worker; `recursive`:
+   *  what it submitted there is cancelled too). */
+  cancelRunning?(task: Task, force: boolean, recursive: boolean): void;
   /** The task threw and is about to run again (attempt already counted): a worker tells the caller's
    *  side, which keeps the one attempt count that restarts also use (A7, G12). */
   retrying?(task: Task): void;
@@ -74,6 +75,10 @@ export class Task implements ContextSource, Cancellable, TaskSite {
   readonly ref: ObjectRef<unknown> | undefined;
   readonly core: StreamCore | undefined;
   #controller: AbortController | undefined = undefined;
+  /** The task that submitted this one (G11: a recursive cancel of it reaches this one). */
+  readonly #parent: ContextSource | undefined;
+  /** Calls and tasks this one submitted that have not settled. */
+  #children: Set<Cancellable> | undefined = undefined;
   #unblock: (() => void) | undefined = undefined;
   #startedAt = 0;
 
@@ -84,6 +89,8 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     readonly call: ResolvedCall,
     readonly hasRefArgs: boolean,
   ) {
+    this.#parent = runningTask();
+    this.#parent?.adopt(this);
     if (callable.stream) {
       this.ref = undefined;
       this.core = new StreamCore(this, call.backpressure);
@@ -117,12 +124,24 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     return this.#controller.signal;
   }
 
-  /** cancel(ref): a queued call never runs; a running one has its signal aborted; either rejects at once (G11). */
-  cancel(force: boolean): void {
+  /** cancel(ref): a queued call never runs; a running one has its signal aborted; either rejects at once;
+   *  `recursive` (the default) cancels the calls and tasks it submitted that have not settled (G11). */
+  cancel(force: boolean, recursive = true): void {
     if (this.settledOutput) return;
     const wasRunning = this.running;
+    const children = recursive ? this.#children : undefined;
+    this.#children = undefined;
     this.stop(new TaskCancelledError(this));
-    if (wasRunning) this.host.cancelRunning?.(this, force);
+    if (wasRunning) this.host.cancelRunning?.(this, force, recursive);
+    if (children !== undefined) for (const c of children) c.cancel(force, true);
+  }
+
+  adopt(child: Cancellable): void {
+    (this.#children ??= new Set()).add(child);
+  }
+
+  disown(child: Cancellable): void {
+    this.#children?.delete(child);
   }
 
   /** Ends the task from outside (cancel, kill): the output fails with `error` now. */
@@ -298,6 +317,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
   }
 
   #finish(ok: boolean): void {
+    this.#parent?.disown(this);
     this.host.settled?.(this);
     if (this.#startedAt !== 0 && events.listenerCount('task:end') > 0) {
       events.emit('task:end', { taskId: this.id, actorId: this.actorId, method: this.method, ok, ms: performance.now() - this.#startedAt });

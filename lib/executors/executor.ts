@@ -13,7 +13,7 @@ export interface Executor {
    *  when nothing changes). */
   check?(args: unknown[], where: () => string): unknown[];
   /** A running call was cancelled. */
-  cancelRunning?(task: Task, force: boolean): void;
+  cancelRunning?(task: Task, force: boolean, recursive: boolean): void;
   /** The actor is gone for good: free what it held (after close()). */
   dispose?(): void;
   /** Takes a queued call out (it was cancelled); false if it is not queued here. */

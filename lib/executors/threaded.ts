@@ -123,12 +123,12 @@ export class ThreadedExecutor implements Executor, Tenant {
     return out;
   }
 
-  cancelRunning(task: Task, force: boolean): void {
+  cancelRunning(task: Task, force: boolean, recursive: boolean): void {
     const slot = this.#slot;
     let id: number | undefined;
     for (const [k, t] of this.#inFlight()) if (t === task) id = k;
     if (id === undefined || slot === undefined) return;
-    cancelOnWorker(slot, id, force, () => new TroupeError(`the worker was ended by cancel(ref, { force: true }) of ${this.core.className}.${task.method}`));
+    cancelOnWorker(slot, id, force, recursive, () => new TroupeError(`the worker was ended by cancel(ref, { force: true }) of ${this.core.className}.${task.method}`));
   }
 
   workerDied(cause: Error): void {

@@ -189,9 +189,10 @@ export function sendCall(
 /** How long a running call may take to notice its aborted signal before `force` ends its worker. */
 export const FORCE_GRACE_MS = 100;
 
-/** Tells the worker to abort call `id`; with `force`, ends the worker if the call still runs after the grace. */
-export function cancelOnWorker(slot: WorkerSlot, id: number, force: boolean, why: () => Error): void {
-  slot.send({ t: 'cancel', id });
+/** Tells the worker to abort call `id` (and, `recursive`, what it submitted); with `force`, ends the worker
+ *  if the call still runs after the grace. */
+export function cancelOnWorker(slot: WorkerSlot, id: number, force: boolean, recursive: boolean, why: () => Error): void {
+  slot.send(recursive ? { t: 'cancel', id } : { t: 'cancel', id, only: true });
   if (!force) return;
   setTimeout(() => {
     if (slot.calls.has(id) && !slot.dead) void slot.terminate(why());

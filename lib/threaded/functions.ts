@@ -51,8 +51,8 @@ export class ThreadedFunctions {
     if (id !== undefined) this.#inFlight.set(task, { slot, id });
   }
 
-  cancelRunning(task: Task, force: boolean): void {
+  cancelRunning(task: Task, force: boolean, recursive: boolean): void {
     const f = this.#inFlight.get(task);
-    if (f !== undefined) cancelOnWorker(f.slot, f.id, force, () => new WorkerCrashedError(task, 'ended by cancel(ref, { force: true })'));
+    if (f !== undefined) cancelOnWorker(f.slot, f.id, force, recursive, () => new WorkerCrashedError(task, 'ended by cancel(ref, { force: true })'));
   }
 }

@@ -110,8 +110,9 @@ export class MainWire implements Wire, CallRouter {
 
   cancelOut(slot: WorkerSlot, msg: CancelOutMsg): void {
     const out = this.#routed.get(`${slot.index}:${msg.id}`);
-    if (out instanceof ObjectRef) refs.owner(out)?.cancel(false);
-    else if (out !== undefined) streams.core(out).owner.cancel(false);
+    const recursive = msg.only !== true;
+    if (out instanceof ObjectRef) refs.owner(out)?.cancel(false, recursive);
+    else if (out !== undefined) streams.core(out).owner.cancel(false, recursive);
   }
 
   /** The worker that made these callouts died: nobody will take their output. A stream is let go as a

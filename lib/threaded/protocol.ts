@@ -62,9 +62,11 @@ export interface CallMsg {
   /** The arguments hold actor handles (in wire form). */
   readonly h?: boolean;
 }
+/** Cancel call `id`, and what it submitted unless `only` (G11). */
 export interface CancelMsg {
   readonly t: 'cancel';
   readonly id: number;
+  readonly only?: true;
 }
 /** The consumer of stream `id` has taken `taken` items in all (backpressure credit, G10). */
 export interface CreditMsg {
@@ -132,6 +134,7 @@ export interface CallOutMsg {
 export interface CancelOutMsg {
   readonly t: 'cancelout';
   readonly id: number;
+  readonly only?: true;
 }
 /** The worker's consumer of callout stream `id` has taken `taken` items in all (Infinity: it dropped the
  *  stream); sent only when the callout has backpressure (credit, G10). */

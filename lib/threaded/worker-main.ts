@@ -14,6 +14,7 @@ import { DEFAULT_CALL, type ResolvedCall } from '../options.js';
 import { ObjectRef, refs } from '../ref.js';
 import { ObjectRefGenerator, StreamCore, streams } from '../stream.js';
 import { isGeneratorFunction, Task, type Callable, type TaskHost } from '../task.js';
+import { runningTask } from '../context.js';
 import { Channel } from './channel.js';
 import { decodeError, encodeError, errorToWire, flatCopy, isWireHandle, mapWireHandles, snapshot, transferables, valueToWire } from './codec.js';
 import { pacedCallable, WorkerFlow } from './flow.js';
@@ -60,7 +61,7 @@ function onMessage(m: ToWorker): void {
     case 'cancel': {
       const early = loading.get(m.id);
       if (early !== undefined) early.cancelled = true;
-      else tasks.get(m.id)?.cancel(false);
+      else tasks.get(m.id)?.cancel(false, m.only !== true);
       return;
     }
     case 'credit': {
@@ -267,7 +268,7 @@ class Foreign {
   readonly #collected = new FinalizationRegistry<string>((aid) => {
     if (this.#handles.get(aid)?.deref() === undefined) this.#handles.delete(aid);
   });
-  readonly #pending = new Map<number, { ref?: ObjectRef<unknown>; core?: StreamCore; site: { className: string; method: string; taskId: number } }>();
+  readonly #pending = new Map<number, { ref?: ObjectRef<unknown>; core?: StreamCore; site: { className: string; method: string; taskId: number }; settled(): void }>();
   #nextId = 1;
   #chain: Promise<void> | undefined;
 
@@ -308,28 +309,32 @@ class Foreign {
     let left = false;
     let held: ToMain[] | undefined;
     const post = (m: ToMain) => (left ? channel.send(m) : (held ??= []).push(m));
+    const parent = runningTask();
     const canceller = {
-      cancel: () => {
+      cancel: (_force: boolean, recursive = true) => {
         const p = this.#pending.get(id);
         if (p === undefined) return;
         this.#pending.delete(id);
+        parent?.disown(canceller);
         p.core?.stopCredit();
-        post({ t: 'cancelout', id });
+        post(recursive ? { t: 'cancelout', id } : { t: 'cancelout', id, only: true });
         const e = new TaskCancelledError(site);
         if (p.ref) refs.reject(p.ref, e);
         else p.core!.end({ e });
       },
     };
+    parent?.adopt(canceller); // cancelled with the call that made it (G11)
+    const settled = () => parent?.disown(canceller);
     let out: ObjectRef<unknown> | ObjectRefGenerator;
     if (method.stream) {
       const core = new StreamCore(canceller, call.backpressure);
       // The main-side producer waits for this consumer's credit (G10), and for none once it is dropped (G9).
       core.giveCredit((taken) => post({ t: 'creditout', id, taken }));
-      this.#pending.set(id, { core, site });
+      this.#pending.set(id, { core, site, settled });
       out = streams.create(core);
     } else {
       const ref = refs.create(canceller);
-      this.#pending.set(id, { ref, site });
+      this.#pending.set(id, { ref, site, settled });
       out = ref;
     }
     const o = {
@@ -380,6 +385,7 @@ class Foreign {
     if (m.vs !== undefined) for (const v of m.vs) p.core?.push(read(v));
     if (p.core !== undefined && !m.end && m.ok) return;
     this.#pending.delete(m.id);
+    p.settled();
     p.core?.stopCredit();
     const error = m.ok ? undefined : m.app ? new TaskError(p.site, decodeError(m.e!)) : decodeError(m.e!);
     if (p.ref !== undefined) {

@@ -186,3 +186,48 @@ export class Bytes extends Actor {
     return { sum: await sum, movedHere };
   }
 }
+
+/** A call that holds until it is cancelled (its signal aborts) or released; notes which happened (G11). */
+@actor({ mode: 'async' })
+export class Holder extends Actor {
+  readonly notes: string[] = [];
+  #release: (() => void) | undefined;
+  async hold(tag: string): Promise<string> {
+    const signal = taskContext().signal;
+    this.notes.push(`${tag}:start`);
+    await new Promise<void>((resolve) => {
+      this.#release = resolve;
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    this.notes.push(signal.aborted ? `${tag}:aborted` : `${tag}:released`);
+    return tag;
+  }
+  release(): void {
+    this.#release?.();
+  }
+  log(): string[] {
+    return [...this.notes];
+  }
+}
+
+/** Submits calls to `holder` (a handle) and waits for them: cancelling this call cancels them (G11). */
+@actor({ mode: 'async' })
+export class Spawner extends Actor {
+  async spawn(holder: ActorHandle<Holder>, tags: string[]): Promise<string[]> {
+    const refs = tags.map((t) => holder.hold.remote(t));
+    return Promise.all(refs);
+  }
+  /** Two levels: asks `mid` (another Spawner) to spawn on `holder`. */
+  async nest(mid: ActorHandle<Spawner>, holder: ActorHandle<Holder>, tags: string[]): Promise<string[]> {
+    return mid.spawn.remote(holder, tags);
+  }
+}
+
+/** The same from a worker thread: calls through a handle it was given. */
+@actor({ mode: 'threaded' })
+export class ThreadedSpawner extends Actor {
+  async spawn(holder: ActorHandle<Holder>, tags: string[]): Promise<string[]> {
+    const refs = tags.map((t) => holder.hold.remote(t));
+    return Promise.all(refs);
+  }
+}
