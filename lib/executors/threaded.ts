@@ -9,6 +9,7 @@ import type { Task } from '../task.js';
 import { cancelOnWorker, checkWireArgs, SentCall, sendCall, type Wire } from '../threaded/calls.js';
 import type { Pool, Tenant, WorkerSlot } from '../threaded/pool.js';
 import { moveBuffers } from '../threaded/codec.js';
+import { refArgsOf, type RefArgs } from '../threaded/ref-cache.js';
 import type { Executor } from './executor.js';
 
 let incarnations = 0;
@@ -17,6 +18,8 @@ export class ThreadedExecutor implements Executor, Tenant {
   /** This build of the actor on its worker: a restart's executor never shares messages with the last one. */
   readonly #wid: string;
   readonly #waiting = new Fifo<Task>();
+  /** The ref arguments of calls that have them, recorded before they resolve (ref-cache.ts). */
+  readonly #refArgs = new WeakMap<Task, RefArgs>();
   /** Calls sent and not yet answered (their entries live in the slot's call map). */
   #running = 0;
   #preparing: Task | undefined = undefined;
@@ -72,6 +75,10 @@ export class ThreadedExecutor implements Executor, Tenant {
   }
 
   submit(task: Task): void {
+    if (task.hasRefArgs) {
+      const refs = refArgsOf(task.args);
+      if (refs !== undefined) this.#refArgs.set(task, refs);
+    }
     const now = this.#open && this.#preparing === undefined && this.#waiting.size === 0;
     // It leaves later: carry the values of the call (with transfer, its buffers are moved now).
     if (!now) {
@@ -108,7 +115,7 @@ export class ThreadedExecutor implements Executor, Tenant {
 
   #send(task: Task): void {
     const slot = this.#slot!;
-    const id = sendCall(slot, task, { aid: this.#wid, m: task.method }, this.wire, this);
+    const id = sendCall(slot, task, { aid: this.#wid, m: task.method }, this.wire, this, this.#refArgs.get(task));
     if (id !== undefined) this.#running++;
   }
 

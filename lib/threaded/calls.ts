@@ -9,6 +9,7 @@ import type { Task } from '../task.js';
 import { checkValue, decodeError, transferables, type HandleWriter } from './codec.js';
 import { newCallId, type PendingCall, type WorkerSlot } from './pool.js';
 import type { CallMsg, ItemsMsg, ResultMsg, WireCall } from './protocol.js';
+import { markRefArgs, type RefArgs } from './ref-cache.js';
 
 /** Converts what the main thread sends and receives: handles out, handles in. */
 export interface Wire {
@@ -143,6 +144,7 @@ export function sendCall(
   target: { aid: string; m: string } | { url: string; fn: string },
   wire: Wire,
   owner: CallOwner,
+  refArgs: RefArgs | undefined,
 ): number | undefined {
   // Arguments were checked (and handles put in wire form) at call time; values of ref arguments only now.
   let args = task.args;
@@ -170,6 +172,7 @@ export function sendCall(
     o = rest;
   }
   const h = task.handlesInArgs;
+  if (refArgs !== undefined) args = markRefArgs(slot, args, refArgs); // each ref's value crosses once
   // Built field by field: object spread on this path measured as a tenth of the main thread's time.
   const msg: { -readonly [K in keyof CallMsg]: CallMsg[K] } = { t: 'call', id, args };
   if ('aid' in target) {
@@ -180,6 +183,7 @@ export function sendCall(
     msg.fn = target.fn;
   }
   if (h) msg.h = true;
+  if (refArgs !== undefined) msg.r = true;
   if (o !== undefined) msg.o = o;
   if (task.call.transfer) slot.channel.sendTransferring(msg, transferables(args));
   else slot.send(msg);

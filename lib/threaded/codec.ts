@@ -258,7 +258,7 @@ export function valueToWire(v: unknown, where: Where, handles: HandleWriter): { 
 export function toLone(m: object): unknown {
   const c = m as CallMsg | ResultMsg;
   if (c.t === 'call') {
-    if (c.aid !== undefined && c.o === undefined && c.h === undefined) return [1, c.id, c.aid, c.m!, c.args] satisfies LoneCall;
+    if (c.aid !== undefined && c.o === undefined && c.h === undefined && c.r === undefined) return [1, c.id, c.aid, c.m!, c.args] satisfies LoneCall;
   } else if (c.t === 'result' && c.ok && c.h === undefined) return [2, c.id, c.v] satisfies LoneResult;
   return m;
 }

@@ -4,12 +4,15 @@
 import { WorkerCrashedError } from '../errors.js';
 import { cancelOnWorker, checkWireArgs, sendCall, type Wire } from './calls.js';
 import { moveBuffers } from './codec.js';
+import { refArgsOf, type RefArgs } from './ref-cache.js';
 import type { Task } from '../task.js';
 import type { Pool, WorkerSlot } from './pool.js';
 import type { Location } from './registry.js';
 
 export class ThreadedFunctions {
   readonly #inFlight = new Map<Task, { slot: WorkerSlot; id: number }>();
+  /** The ref arguments of calls that have them, recorded before they resolve (ref-cache.ts). */
+  readonly #refArgs = new WeakMap<Task, RefArgs>();
 
   constructor(
     readonly pool: () => Pool,
@@ -23,6 +26,8 @@ export class ThreadedFunctions {
 
   submit(task: Task, at: Location): void {
     if (task.hasRefArgs) {
+      const refs = refArgsOf(task.args);
+      if (refs !== undefined) this.#refArgs.set(task, refs);
       // It leaves once its refs resolve: carry the values of the call (moved now, with transfer).
       if (task.call.transfer) moveBuffers(task.args);
       else task.snapshotArgs();
@@ -47,7 +52,7 @@ export class ThreadedFunctions {
         } else task.fail(new WorkerCrashedError(task, cause));
       },
     };
-    const id = sendCall(slot, task, { url: at.url, fn: at.name }, this.wire, owner);
+    const id = sendCall(slot, task, { url: at.url, fn: at.name }, this.wire, owner, this.#refArgs.get(task));
     if (id !== undefined) this.#inFlight.set(task, { slot, id });
   }
 

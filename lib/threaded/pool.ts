@@ -9,6 +9,7 @@ import type { ResourceLimits } from '../options.js';
 import { Channel } from './channel.js';
 import { MainFlow, newFlowBuffer } from './flow.js';
 import { decodeError } from './codec.js';
+import { forgetHolder, type RefHolder } from './ref-cache.js';
 import type { CallOutMsg, CancelOutMsg, CreatedMsg, CreditOutMsg, ItemsMsg, ResultMsg, ToMain, ToWorker, WorkerBoot } from './protocol.js';
 
 const workerUrl = new URL('./worker-main.js', import.meta.url);
@@ -66,13 +67,15 @@ export interface CallRouter {
 let nextCallId = 1;
 export const newCallId = (): number => nextCallId++;
 
-export class WorkerSlot {
+export class WorkerSlot implements RefHolder {
   readonly worker: Worker;
   readonly channel: Channel<ToWorker, ToMain>;
   readonly flow: MainFlow;
   readonly calls = new Map<number, PendingCall>();
   readonly creates = new Map<string, { resolve(): void; reject(e: Error): void }>();
   readonly tenants = new Set<Tenant>();
+  /** The ids of the refs whose values this worker keeps (ref-cache.ts). */
+  readonly heldRefs = new Set<number>();
   dead = false;
   #refs = 0;
 
@@ -108,6 +111,10 @@ export class WorkerSlot {
 
   send(m: ToWorker): void {
     this.channel.send(m);
+  }
+
+  dropRef(id: number): void {
+    if (!this.dead) this.send({ t: 'unref', id });
   }
 
   create(aid: string, url: string, cls: string, args: unknown[], extra: { id: string; maxConcurrency?: number; groups?: Record<string, number>; h?: boolean }): Promise<void> {
@@ -187,6 +194,7 @@ export class WorkerSlot {
     this.dead = true;
     this.channel.closed = true;
     this.pool.forget(this);
+    forgetHolder(this);
     this.pool.router?.workerDied(this);
     for (const c of this.creates.values()) c.reject(cause);
     this.creates.clear();

@@ -61,6 +61,13 @@ export interface CallMsg {
   readonly o?: WireCall;
   /** The arguments hold actor handles (in wire form). */
   readonly h?: boolean;
+  /** The arguments hold ref markers (ref-cache.ts): values the worker keeps, or keeps from now on. */
+  readonly r?: true;
+}
+/** The ref `id` was collected on the main thread: the worker lets its value go. */
+export interface UnrefMsg {
+  readonly t: 'unref';
+  readonly id: number;
 }
 /** Cancel call `id`, and what it submitted unless `only` (G11). */
 export interface CancelMsg {
@@ -160,7 +167,7 @@ export type LoneResult = readonly [kind: 2, id: number, v: unknown];
  *  flat objects and arrays): calls made in one microtask, results that waited while the peer was behind. */
 export type LoneBatch = readonly [kind: 0, ...messages: (LoneCall | LoneResult)[]];
 
-export type ToWorker = CreateMsg | CallMsg | CancelMsg | CreditMsg | ReleaseMsg | ReplyMsg;
+export type ToWorker = CreateMsg | CallMsg | CancelMsg | CreditMsg | ReleaseMsg | ReplyMsg | UnrefMsg;
 export type ToMain = CreatedMsg | ResultMsg | RetryMsg | ItemsMsg | CallOutMsg | CancelOutMsg | CreditOutMsg;
 
 /** What a worker is told when it starts (workerData). */

@@ -20,6 +20,7 @@ import { decodeError, encodeError, errorToWire, flatCopy, isWireHandle, mapWireH
 import { pacedCallable, WorkerFlow } from './flow.js';
 import type { CallMsg, CreateMsg, ReplyMsg, ToMain, ToWorker, WireHandle, WorkerBoot } from './protocol.js';
 import { lookup } from './registry.js';
+import { dropKeptRef, readRefArgs } from './ref-cache.js';
 
 interface Hosted {
   readonly info: ClassInfo;
@@ -72,6 +73,8 @@ function onMessage(m: ToWorker): void {
     }
     case 'release':
       return release(m.aid);
+    case 'unref':
+      return dropKeptRef(m.id);
     case 'reply':
       return foreign.reply(m);
   }
@@ -171,6 +174,7 @@ function runLoaded(m: CallMsg, fn: Function): void {
 /** Makes the worker-side task of a call and wires its output back to the main thread. */
 function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCall): Task {
   const args = m.h ? (foreign.readIn(m.args) as unknown[]) : m.args;
+  if (m.r) readRefArgs(args);
   const task = new Task(host, callable, args, call, false);
   task.attempt = m.o?.attempt ?? 0;
   tasks.set(m.id, task);

@@ -4,6 +4,7 @@
 // it has no top-level side effects (decorators only register).
 import { closeSync, openSync, readFileSync, writeSync, existsSync, writeFileSync } from 'node:fs';
 import { Actor, actor, kill, getActor, method, taskContext, type ActorHandle } from '../../lib/index.js';
+import { keptRefs } from '../../lib/threaded/ref-cache.js';
 
 /** Appends `tag` and a newline to `path` (one write: it lands even if the process exits next). */
 export function record(path: string, tag: string | number): void {
@@ -229,5 +230,27 @@ export class ThreadedSpawner extends Actor {
   async spawn(holder: ActorHandle<Holder>, tags: string[]): Promise<string[]> {
     const refs = tags.map((t) => holder.hold.remote(t));
     return Promise.all(refs);
+  }
+}
+
+/** Tells whether each argument is the very object the last call got (a ref's value crosses once, R3). */
+@actor({ mode: 'threaded' })
+export class Keeper extends Actor {
+  #last: unknown = undefined;
+  same(v: unknown): boolean {
+    const same = v === this.#last;
+    this.#last = v;
+    return same;
+  }
+  size(v: { data: number[] }): number {
+    return v.data.length;
+  }
+  forget(): void {
+    this.#last = undefined;
+  }
+  /** How many ref values this worker keeps, after a garbage collection. */
+  kept(): number {
+    (globalThis as { gc?: () => void }).gc?.();
+    return keptRefs();
   }
 }
