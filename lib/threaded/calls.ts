@@ -141,7 +141,7 @@ export interface CallOwner {
 export function sendCall(
   slot: WorkerSlot,
   task: Task,
-  target: { aid: string; m: string } | { url: string; fn: string },
+  target: { aid: string; m: string } | { fid: number },
   wire: Wire,
   owner: CallOwner,
   refArgs: RefArgs | undefined,
@@ -179,8 +179,7 @@ export function sendCall(
     msg.aid = target.aid;
     msg.m = target.m;
   } else {
-    msg.url = target.url;
-    msg.fn = target.fn;
+    msg.fid = target.fid;
   }
   if (h) msg.h = true;
   if (refArgs !== undefined) msg.r = true;

@@ -6,7 +6,7 @@ import * as errors from '../errors.js';
 import { SerializationError } from '../errors.js';
 import { ObjectRef } from '../ref.js';
 import { ObjectRefGenerator } from '../stream.js';
-import type { CallMsg, LoneCall, LoneResult, ResultMsg, WireError, WireHandle } from './protocol.js';
+import type { CallMsg, LoneCall, LoneFunctionCall, LoneResult, ResultMsg, WireError, WireHandle } from './protocol.js';
 
 /** One packer for one direction of one port (sequential records depend on message order). */
 export const newPacker = (): Packr => new Packr({ sequential: true, moreTypes: true });
@@ -258,12 +258,14 @@ export function valueToWire(v: unknown, where: Where, handles: HandleWriter): { 
 export function toLone(m: object): unknown {
   const c = m as CallMsg | ResultMsg;
   if (c.t === 'call') {
-    if (c.aid !== undefined && c.o === undefined && c.h === undefined && c.r === undefined) return [1, c.id, c.aid, c.m!, c.args] satisfies LoneCall;
+    if (c.o !== undefined || c.h !== undefined || c.r !== undefined) return m;
+    if (c.aid !== undefined) return [1, c.id, c.aid, c.m!, c.args] satisfies LoneCall;
+    if (c.fid !== undefined) return [3, c.id, c.fid, c.args] satisfies LoneFunctionCall;
   } else if (c.t === 'result' && c.ok && c.h === undefined) return [2, c.id, c.v] satisfies LoneResult;
   return m;
 }
 
-/** The message a LoneCall or LoneResult stands for; undefined for any other array. */
+/** The message a LoneCall, LoneFunctionCall or LoneResult stands for; undefined for any other array. */
 export function fromLone(d: readonly unknown[]): CallMsg | ResultMsg | undefined {
   if (typeof d[1] !== 'number') return undefined;
   if (d[0] === 1 && d.length === 5) {
@@ -271,21 +273,25 @@ export function fromLone(d: readonly unknown[]): CallMsg | ResultMsg | undefined
     return { t: 'call', id: c[1], aid: c[2], m: c[3], args: c[4] };
   }
   if (d[0] === 2 && d.length === 3) return { t: 'result', id: d[1], ok: true, v: (d as LoneResult)[2] };
+  if (d[0] === 3 && d.length === 4) {
+    const c = d as LoneFunctionCall;
+    return { t: 'call', id: c[1], fid: c[2], args: c[3] };
+  }
   return undefined;
 }
 
 /** A message's lone form if it may wait unencoded in a LoneBatch: its values are primitives, or copies of
  *  flat objects and arrays (what crosses is what they were when sent); undefined for anything else. */
-export function toBatched(m: object): LoneCall | LoneResult | undefined {
-  const lone = toLone(m);
+export function toBatched(m: object): LoneCall | LoneResult | LoneFunctionCall | undefined {
+  const lone = toLone(m) as LoneCall | LoneResult | LoneFunctionCall;
   if (lone === m) return undefined;
-  if ((lone as LoneResult)[0] === 2) {
-    const [, id, v] = lone as LoneResult;
-    if (v === null || typeof v !== 'object') return lone as LoneResult;
+  if (lone[0] === 2) {
+    const [, id, v] = lone;
+    if (v === null || typeof v !== 'object') return lone;
     const c = flatCopy(v);
     return c === undefined ? undefined : [2, id, c];
   }
-  const [, id, aid, method, args] = lone as LoneCall;
+  const args = lone[0] === 1 ? lone[4] : lone[3];
   let copied: unknown[] | undefined;
   for (let i = 0; i < args.length; i++) {
     const v = args[i];
@@ -294,7 +300,8 @@ export function toBatched(m: object): LoneCall | LoneResult | undefined {
     if (c === undefined) return undefined;
     (copied ??= args.slice())[i] = c;
   }
-  return copied === undefined ? (lone as LoneCall) : [1, id, aid, method, copied];
+  if (copied === undefined) return lone;
+  return lone[0] === 1 ? [1, lone[1], lone[2], lone[3], copied] : [3, lone[1], lone[2], copied];
 }
 
 /** Dispatches each message of a LoneBatch; false for any other array. */

@@ -13,6 +13,8 @@ export class ThreadedFunctions {
   readonly #inFlight = new Map<Task, { slot: WorkerSlot; id: number }>();
   /** The ref arguments of calls that have them, recorded before they resolve (ref-cache.ts). */
   readonly #refArgs = new WeakMap<Task, RefArgs>();
+  /** Each function's number in calls (FunctionMsg tells a worker once). */
+  readonly #fids = new Map<Location, number>();
 
   constructor(
     readonly pool: () => Pool,
@@ -52,7 +54,13 @@ export class ThreadedFunctions {
         } else task.fail(new WorkerCrashedError(task, cause));
       },
     };
-    const id = sendCall(slot, task, { url: at.url, fn: at.name }, this.wire, owner, this.#refArgs.get(task));
+    let fid = this.#fids.get(at);
+    if (fid === undefined) this.#fids.set(at, (fid = this.#fids.size + 1));
+    if (!slot.functions.has(fid)) {
+      slot.functions.add(fid);
+      slot.send({ t: 'function', fid, url: at.url, fn: at.name });
+    }
+    const id = sendCall(slot, task, { fid }, this.wire, owner, this.#refArgs.get(task));
     if (id !== undefined) this.#inFlight.set(task, { slot, id });
   }
 

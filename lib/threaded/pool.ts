@@ -76,6 +76,8 @@ export class WorkerSlot implements RefHolder {
   readonly tenants = new Set<Tenant>();
   /** The ids of the refs whose values this worker keeps (ref-cache.ts). */
   readonly heldRefs = new Set<number>();
+  /** The remote functions this worker was told of (FunctionMsg), by number. */
+  readonly functions = new Set<number>();
   dead = false;
   #refs = 0;
 

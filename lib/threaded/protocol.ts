@@ -49,14 +49,20 @@ export interface CreateMsg {
   readonly groups?: Record<string, number>;
   readonly h?: boolean;
 }
-/** Call method `m` of actor `aid` (or, with `fn`, the remote function `fn` of module `url`). */
+/** From now on, remote function `fn` of module `url` is named `fid` in calls to this worker. */
+export interface FunctionMsg {
+  readonly t: 'function';
+  readonly fid: number;
+  readonly url: string;
+  readonly fn: string;
+}
+/** Call method `m` of actor `aid`, or (with `fid`) a remote function the worker was told of (FunctionMsg). */
 export interface CallMsg {
   readonly t: 'call';
   readonly id: number;
   readonly aid?: string;
   readonly m?: string;
-  readonly url?: string;
-  readonly fn?: string;
+  readonly fid?: number;
   readonly args: unknown[];
   readonly o?: WireCall;
   /** The arguments hold actor handles (in wire form). */
@@ -163,11 +169,12 @@ export interface ReplyMsg extends Outcome {
  *  structured clone costs less for an array than for an object with the same values (codec.ts converts). */
 export type LoneCall = readonly [kind: 1, id: number, aid: string, m: string, args: unknown[]];
 export type LoneResult = readonly [kind: 2, id: number, v: unknown];
+export type LoneFunctionCall = readonly [kind: 3, id: number, fid: number, args: unknown[]];
 /** Lone calls and results that leave together by structured clone (their values primitives, or copies of
  *  flat objects and arrays): calls made in one microtask, results that waited while the peer was behind. */
-export type LoneBatch = readonly [kind: 0, ...messages: (LoneCall | LoneResult)[]];
+export type LoneBatch = readonly [kind: 0, ...messages: (LoneCall | LoneResult | LoneFunctionCall)[]];
 
-export type ToWorker = CreateMsg | CallMsg | CancelMsg | CreditMsg | ReleaseMsg | ReplyMsg | UnrefMsg;
+export type ToWorker = CreateMsg | FunctionMsg | CallMsg | CancelMsg | CreditMsg | ReleaseMsg | ReplyMsg | UnrefMsg;
 export type ToMain = CreatedMsg | ResultMsg | RetryMsg | ItemsMsg | CallOutMsg | CancelOutMsg | CreditOutMsg;
 
 /** What a worker is told when it starts (workerData). */

@@ -56,8 +56,11 @@ function onMessage(m: ToWorker): void {
       void create(m);
       return;
     case 'call':
-      if (m.fn !== undefined) runFunction(m);
+      if (m.fid !== undefined) runFunction(m);
       else call(m);
+      return;
+    case 'function':
+      fns.set(m.fid, { url: m.url, name: m.fn, callable: undefined });
       return;
     case 'cancel': {
       const early = loading.get(m.id);
@@ -145,15 +148,20 @@ function paced(c: Callable, key: object = c): Callable {
   return p;
 }
 
+/** The remote functions the main thread told this worker of, by number; `callable` once found. */
+const fns = new Map<number, { readonly url: string; readonly name: string; callable: Callable | undefined }>();
+
 function runFunction(m: CallMsg): void {
-  const fn = lookup('function', { url: m.url!, name: m.fn! }) as Function | undefined;
-  if (fn !== undefined) return runLoaded(m, fn);
+  const def = fns.get(m.fid!)!;
+  if (def.callable !== undefined) return runLoaded(m, def.callable);
+  const fn = lookup('function', def) as Function | undefined;
+  if (fn !== undefined) return runLoaded(m, (def.callable = functionCallable(def.name, fn)));
   const early = { cancelled: false, taken: 0 };
   loading.set(m.id, early);
-  load(m.url!, 'function', m.fn!).then(
+  load(def.url, 'function', def.name).then(
     (f) => {
       loading.delete(m.id);
-      runLoaded(m, f as Function);
+      runLoaded(m, (def.callable ??= functionCallable(def.name, f as Function)));
       const task = tasks.get(m.id);
       if (early.cancelled) task?.cancel(false);
       else if (early.taken > 0) task?.core?.ack(early.taken);
@@ -165,9 +173,12 @@ function runFunction(m: CallMsg): void {
   );
 }
 
-function runLoaded(m: CallMsg, fn: Function): void {
-  const callable = pacedCallables.get(fn) ?? paced({ name: m.fn!, fn: fn as Callable['fn'], stream: isGeneratorFunction(fn) }, fn);
-  const task = start(m, functionHost, callable, callFromWire(DEFAULT_CALL, m.o));
+function functionCallable(name: string, fn: Function): Callable {
+  return paced({ name, fn: fn as Callable['fn'], stream: isGeneratorFunction(fn) }, fn);
+}
+
+function runLoaded(m: CallMsg, callable: Callable): void {
+  const task = start(m, functionHost, callable, m.o === undefined ? DEFAULT_CALL : callFromWire(DEFAULT_CALL, m.o));
   void task.run(undefined);
 }
 
