@@ -2,7 +2,7 @@
 // that queues and runs its calls; a kill or a restart takes every queued and running call back from the
 // executor, so that each one is settled or retried (A6, A7, A8).
 import { groupLimits, methodsFor, type ClassInfo, type MethodInfo } from './actor.js';
-import { ActorDiedError, actorLabel } from './errors.js';
+import { ActorDiedError, DefinitionNotFoundError, actorLabel } from './errors.js';
 import { events } from './events.js';
 import { microtask } from './microtask.js';
 import { AsyncExecutor } from './executors/async.js';
@@ -98,7 +98,7 @@ export class ActorCore implements TaskHost, HandleTarget {
         () => executor === this.#executor && this.state !== 'dead' && this.#to('READY'),
         (e: unknown) => {
           if (executor !== this.#executor || this.state === 'dead') return;
-          if ((e as { notFound?: boolean }).notFound) this.die(new ActorDiedError(this, 'its class could not be found in the worker', e));
+          if (e instanceof DefinitionNotFoundError) this.die(new ActorDiedError(this, 'its class could not be found in the worker', e));
           else this.crash('its constructor threw', e);
         },
       );

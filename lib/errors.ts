@@ -1,9 +1,26 @@
-// Every error troupe raises, made in one place. Users catch these by class; each message names the
-// actor, method or argument at fault.
+// Every error troupe raises, made in one place. Users catch these by class or by their stable `code`
+// (which survives a thread, as the class does); each message names the actor, method or argument at fault.
+// Mistakes in how the API is called (a bad option, an unknown method) are TypeErrors, thrown at once.
+
+/** Every troupe error's `code`, one per class. */
+export type TroupeErrorCode =
+  | 'TROUPE_ERROR'
+  | 'TROUPE_TASK_ERROR'
+  | 'TROUPE_ACTOR_DIED'
+  | 'TROUPE_WORKER_CRASHED'
+  | 'TROUPE_TASK_CANCELLED'
+  | 'TROUPE_GET_TIMEOUT'
+  | 'TROUPE_SERIALIZATION'
+  | 'TROUPE_ACTOR_NOT_FOUND'
+  | 'TROUPE_DEFINITION_NOT_FOUND';
 
 /** Base class of every error troupe raises. */
 export class TroupeError extends Error {
   override name = 'TroupeError';
+  /** Stable across versions and threads; on the prototype, so a copy made from the wire has it too. */
+  get code(): TroupeErrorCode {
+    return 'TROUPE_ERROR';
+  }
 }
 
 /** Where a task ran: `Class.method` for an actor call, the function's name for a remote function. */
@@ -21,6 +38,9 @@ function siteLabel(site: TaskSite): string {
 /** The task's own code threw (or rejected): `cause` is what it threw (A5, G5). */
 export class TaskError extends TroupeError {
   override name = 'TaskError';
+  override get code(): TroupeErrorCode {
+    return 'TROUPE_TASK_ERROR';
+  }
   readonly actorId: string | undefined;
   readonly method: string;
   readonly taskId: number;
@@ -35,6 +55,9 @@ export class TaskError extends TroupeError {
 /** The actor is dead (killed, its constructor threw, or out of restarts): the call cannot run (A6, A8). */
 export class ActorDiedError extends TroupeError {
   override name = 'ActorDiedError';
+  override get code(): TroupeErrorCode {
+    return 'TROUPE_ACTOR_DIED';
+  }
   readonly actorId: string;
   constructor(actor: { id: string; className: string; name?: string | undefined }, reason: string, cause?: unknown) {
     super(`actor ${actorLabel(actor)} died: ${reason}${cause === undefined ? '' : `: ${describe(cause)}`}`,
@@ -46,6 +69,9 @@ export class ActorDiedError extends TroupeError {
 /** The worker that ran a remote function died under it; `cause` says why. */
 export class WorkerCrashedError extends TroupeError {
   override name = 'WorkerCrashedError';
+  override get code(): TroupeErrorCode {
+    return 'TROUPE_WORKER_CRASHED';
+  }
   readonly taskId: number;
   constructor(site: TaskSite, cause: unknown) {
     super(`${siteLabel(site)} (task ${site.taskId}): its worker died: ${describe(cause)}`, { cause });
@@ -56,6 +82,9 @@ export class WorkerCrashedError extends TroupeError {
 /** The call was cancelled with `cancel()` (G11). */
 export class TaskCancelledError extends TroupeError {
   override name = 'TaskCancelledError';
+  override get code(): TroupeErrorCode {
+    return 'TROUPE_TASK_CANCELLED';
+  }
   readonly taskId: number;
   constructor(site: TaskSite) {
     super(`${siteLabel(site)} (task ${site.taskId}) was cancelled`);
@@ -66,6 +95,9 @@ export class TaskCancelledError extends TroupeError {
 /** `get(..., { timeout })` ran out of time (R1). */
 export class GetTimeoutError extends TroupeError {
   override name = 'GetTimeoutError';
+  override get code(): TroupeErrorCode {
+    return 'TROUPE_GET_TIMEOUT';
+  }
   constructor(timeout: number, pending: number) {
     super(`get timed out after ${timeout} ms with ${pending} ref(s) not ready`);
   }
@@ -74,13 +106,28 @@ export class GetTimeoutError extends TroupeError {
 /** A value cannot cross to a worker thread (a function, a symbol, a stream): nothing was sent. */
 export class SerializationError extends TroupeError {
   override name = 'SerializationError';
+  override get code(): TroupeErrorCode {
+    return 'TROUPE_SERIALIZATION';
+  }
 }
 
 /** `getActor(name)` found no live actor of that name (A9). */
 export class ActorNotFoundError extends TroupeError {
   override name = 'ActorNotFoundError';
+  override get code(): TroupeErrorCode {
+    return 'TROUPE_ACTOR_NOT_FOUND';
+  }
   constructor(name: string) {
     super(`no live actor is named '${name}'`);
+  }
+}
+
+/** A worker could not find the class or remote function it was asked to run (its module failed to import,
+ *  or defines no such threaded class or function): no restart or retry can help. */
+export class DefinitionNotFoundError extends TroupeError {
+  override name = 'DefinitionNotFoundError';
+  override get code(): TroupeErrorCode {
+    return 'TROUPE_DEFINITION_NOT_FOUND';
   }
 }
 

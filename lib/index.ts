@@ -16,6 +16,8 @@ export {
   GetTimeoutError,
   ActorNotFoundError,
   SerializationError,
+  DefinitionNotFoundError,
+  type TroupeErrorCode,
 } from './errors.js';
 export type { ActorMode, ActorOptions, MethodOptions, CallOptions, RemoteFunctionOptions, ErrorClass } from './options.js';
 export type { ActorHandle, RemoteMethod, RemoteCall, RemoteOutput, RemoteArgs, ActorFactory } from './types.js';

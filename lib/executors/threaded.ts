@@ -3,7 +3,7 @@
 // are still resolving holds back the ones behind it: A1, A11), and settle from the worker's replies.
 import type { ClassInfo } from '../actor.js';
 import type { ActorCore } from '../actor-core.js';
-import { TroupeError } from '../errors.js';
+import { DefinitionNotFoundError, TroupeError } from '../errors.js';
 import { Fifo } from '../fifo.js';
 import type { Task } from '../task.js';
 import { cancelOnWorker, checkWireArgs, SentCall, sendCall, type Wire } from '../threaded/calls.js';
@@ -49,7 +49,7 @@ export class ThreadedExecutor implements Executor, Tenant {
 
   start(info: ClassInfo, args: unknown[]): Promise<void> {
     if (this.module === undefined) {
-      return Promise.reject(Object.assign(new TroupeError(`cannot tell which module defines ${info.className}: pass module: import.meta.url to @actor`), { notFound: true }));
+      return Promise.reject(new DefinitionNotFoundError(`cannot tell which module defines ${info.className}: pass module: import.meta.url to @actor`));
     }
     const o = this.core.options;
     const slot = (this.#slot = this.pool.place(o.dedicated ?? false, o.resourceLimits));

@@ -180,7 +180,6 @@ export class WorkerSlot implements RefHolder {
     if (m.error === undefined) c.resolve();
     else {
       const e = decodeError(m.error);
-      if (m.notFound) (e as { notFound?: boolean }).notFound = true;
       c.reject(e);
     }
   }

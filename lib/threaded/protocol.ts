@@ -100,8 +100,6 @@ export interface CreatedMsg {
   readonly aid: string;
   /** Set when the class could not be found or its constructor threw. */
   readonly error?: WireError;
-  /** True when the error is that the class or module could not be found (no restart helps). */
-  readonly notFound?: boolean;
 }
 /** How a call ended: `ok` with `v`, or failed with `e` (`app`: thrown by the user's code). */
 export interface Outcome {

@@ -4,7 +4,7 @@
 // on handles it was given back to the main thread (A10).
 import { parentPort, workerData } from 'node:worker_threads';
 import { classInfo, groupLimits, type ClassInfo, type MethodInfo } from '../actor.js';
-import { TaskCancelledError, TaskError, TroupeError } from '../errors.js';
+import { DefinitionNotFoundError, TaskCancelledError, TaskError, TroupeError } from '../errors.js';
 import { AsyncExecutor } from '../executors/async.js';
 import type { Executor } from '../executors/executor.js';
 import { SyncExecutor } from '../executors/sync.js';
@@ -89,12 +89,12 @@ async function load(url: string, kind: 'class' | 'function', name: string): Prom
   try {
     await import(url);
   } catch (e) {
-    throw Object.assign(new TroupeError(`the worker could not import ${url} to find ${kind} ${name}: ${(e as Error)?.message ?? e}`, { cause: e }), { notFound: true });
+    throw new DefinitionNotFoundError(`the worker could not import ${url} to find ${kind} ${name}: ${(e as Error)?.message ?? e}`, { cause: e });
   }
   const found = lookup(kind, { url, name });
   if (found === undefined) {
     const how = kind === 'class' ? "decorated with @actor({ mode: 'threaded' }) (or defineActor)" : "made with remote(fn, { mode: 'threaded' }) at the module's top level";
-    throw Object.assign(new TroupeError(`${url} defines no ${kind} named ${name} ${how}`), { notFound: true });
+    throw new DefinitionNotFoundError(`${url} defines no ${kind} named ${name} ${how}`);
   }
   return found;
 }
@@ -106,7 +106,7 @@ async function create(m: CreateMsg): Promise<void> {
     info = classInfo((await load(m.url, 'class', m.cls)) as Function);
   } catch (e) {
     building.delete(m.aid);
-    channel.send({ t: 'created', aid: m.aid, error: encodeError(e), notFound: true });
+    channel.send({ t: 'created', aid: m.aid, error: encodeError(e) });
     return;
   }
   if (!building.delete(m.aid)) return; // released while its module loaded

@@ -254,3 +254,11 @@ export class Keeper extends Actor {
     return keptRefs();
   }
 }
+
+/** Returns what cannot cross back to the main thread (a function): a SerializationError made on the worker. */
+@actor({ mode: 'threaded' })
+export class Unsendable extends Actor {
+  fn(): () => number {
+    return () => 1;
+  }
+}
