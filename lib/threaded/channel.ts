@@ -18,7 +18,7 @@
 // - A message that transfers user buffers flushes what waits and then travels alone, by structured clone.
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { microtask } from '../microtask.js';
-import { forEachBatched, fromLone, newPacker, newUnpacker, toBatched, toLone } from './codec.js';
+import { carriesLargeBuffer, forEachBatched, fromLone, newPacker, newUnpacker, toBatched, toLone } from './codec.js';
 import type { CallMsg, ItemsMsg, ResultMsg } from './protocol.js';
 
 type Port = Pick<MessagePort | Worker, 'postMessage' | 'on'>;
@@ -98,6 +98,15 @@ export class Channel<Out, In> {
         if (batch.length > (hold === 0 ? MAX_BATCH : hold)) this.#flushBatch();
         else if (hold === 0) this.#schedule();
         else this.#hold();
+        return;
+      }
+      if (carriesLargeBuffer(m as object)) {
+        // A big typed array or buffer goes alone by structured clone, one copy, after what waits (in order):
+        // msgpackr would copy it into its buffer, the batch into one buffer, and the reader out again.
+        this.flush();
+        if (this.closed) return;
+        this.port.postMessage(toLone(m as object));
+        this.pace.posted();
         return;
       }
     }

@@ -304,6 +304,25 @@ export function toBatched(m: object): LoneCall | LoneResult | LoneFunctionCall |
   return lone[0] === 1 ? [1, lone[1], lone[2], lone[3], copied] : [3, lone[1], lone[2], copied];
 }
 
+/** A buffer this large (bytes) travels alone by structured clone rather than in a msgpackr batch. */
+const LARGE_BUFFER = 64 * 1024;
+
+/** Does a call's top-level argument, or a result's value, hold a large typed array or ArrayBuffer? */
+export function carriesLargeBuffer(m: object): boolean {
+  const c = m as CallMsg | ResultMsg;
+  if (c.t === 'call') {
+    for (const a of c.args) if (isLargeBuffer(a)) return true;
+    return false;
+  }
+  return c.t === 'result' && isLargeBuffer(c.v);
+}
+
+function isLargeBuffer(v: unknown): boolean {
+  if (v === null || typeof v !== 'object') return false;
+  if (ArrayBuffer.isView(v)) return v.byteLength >= LARGE_BUFFER;
+  return v instanceof ArrayBuffer && v.byteLength >= LARGE_BUFFER;
+}
+
 /** Dispatches each message of a LoneBatch; false for any other array. */
 export function forEachBatched(d: readonly unknown[], each: (m: CallMsg | ResultMsg) => void): boolean {
   if (d[0] !== 0) return false;
