@@ -58,6 +58,7 @@ export class ThreadedFunctions {
     if (fid === undefined) this.#fids.set(at, (fid = this.#fids.size + 1));
     if (!slot.functions.has(fid)) {
       slot.functions.add(fid);
+      slot.modules.add(at.url);
       slot.send({ t: 'function', fid, url: at.url, fn: at.name });
     }
     const id = sendCall(slot, task, { fid }, this.wire, owner, this.#refArgs.get(task));

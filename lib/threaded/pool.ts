@@ -81,21 +81,26 @@ export class WorkerSlot implements RefHolder {
   dead = false;
   #refs = 0;
 
+  /** The modules this worker was asked to import (creates and functions): what a spare preloads. */
+  readonly modules = new Set<string>();
+
   constructor(
     readonly pool: Pool,
     readonly index: number,
     readonly dedicated: boolean,
     resourceLimits: ResourceLimits | undefined,
+    preload?: readonly string[],
   ) {
-    const boot: WorkerBoot = { index, flow: newFlowBuffer() };
+    const boot: WorkerBoot = { index, flow: newFlowBuffer(), ...(preload?.length ? { preload } : {}) };
     this.flow = new MainFlow(boot.flow);
     const { entry, eval: isEval } = workerEntry();
     this.worker = new Worker(entry, { eval: isEval, workerData: boot, ...(resourceLimits ? { resourceLimits } : {}) });
-    this.worker.unref();
     this.channel = new Channel<ToWorker, ToMain>(this.worker, (m) => this.#dispatch(m), this.flow);
     this.worker.on('error', (e) => this.#died(describeDeath(e)));
     this.worker.on('exit', (code) => this.#died(new TroupeError(`worker ${index} exited with code ${code}`)));
     this.worker.on('messageerror', (e) => this.#died(e));
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    this.worker.unref();
   }
 
   /** Tenants and calls on this worker: how busy it is. */
@@ -122,6 +127,7 @@ export class WorkerSlot implements RefHolder {
   create(aid: string, url: string, cls: string, args: unknown[], extra: { id: string; maxConcurrency?: number; groups?: Record<string, number>; h?: boolean }): Promise<void> {
     if (this.dead) return Promise.reject(new TroupeError(`worker ${this.index} is dead`));
     this.hold();
+    this.modules.add(url);
     return new Promise<void>((resolve, reject) => {
       this.creates.set(aid, {
         resolve: () => {
@@ -218,10 +224,21 @@ function describeDeath(e: Error): Error {
   return e;
 }
 
+/**
+ * Once a shared worker has died, the pool keeps one spare worker started, with the modules the dead ones
+ * had imported already loaded: the next worker it needs (a restarted actor's, most often) is then ready
+ * at once instead of after a thread start and its imports. A program whose workers never die never has
+ * a spare. The spare is unref'd like any idle worker.
+ */
 export class Pool {
   readonly #shared: WorkerSlot[] = [];
   readonly #dedicated = new Set<WorkerSlot>();
   #index = 0;
+  #spare: WorkerSlot | undefined = undefined;
+  /** What a spare preloads: the modules of the shared workers that died. */
+  readonly #spareModules = new Set<string>();
+  #wantSpare = false;
+  #closed = false;
   router: CallRouter | undefined;
 
   constructor(readonly size: number = availableParallelism()) {}
@@ -245,15 +262,36 @@ export class Pool {
     let best: WorkerSlot | undefined;
     for (const s of this.#shared) if (best === undefined || s.load < best.load) best = s;
     if (best === undefined || (best.load > 0 && this.#shared.length < this.size)) {
-      best = new WorkerSlot(this, this.#index++, false, undefined);
+      best = this.#takeSpare() ?? new WorkerSlot(this, this.#index++, false, undefined);
       this.#shared.push(best);
     }
     return best;
   }
 
+  #takeSpare(): WorkerSlot | undefined {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (spare !== undefined) setImmediate(() => this.#startSpare());
+    return spare;
+  }
+
+  #startSpare(): void {
+    if (this.#closed || !this.#wantSpare || this.#spare !== undefined) return;
+    this.#spare = new WorkerSlot(this, this.#index++, false, undefined, [...this.#spareModules]);
+  }
+
   forget(slot: WorkerSlot): void {
+    if (slot === this.#spare) {
+      this.#spare = undefined; // a spare that died (its preload crashed it): no new spare for it
+      return;
+    }
     const i = this.#shared.indexOf(slot);
-    if (i >= 0) this.#shared.splice(i, 1);
+    if (i >= 0) {
+      this.#shared.splice(i, 1);
+      for (const url of slot.modules) this.#spareModules.add(url);
+      this.#wantSpare = true;
+      setImmediate(() => this.#startSpare());
+    }
     this.#dedicated.delete(slot);
   }
 
@@ -262,7 +300,9 @@ export class Pool {
   }
 
   async close(): Promise<void> {
-    const all = [...this.#shared, ...this.#dedicated];
+    this.#closed = true;
+    const all = [...this.#shared, ...this.#dedicated, ...(this.#spare ? [this.#spare] : [])];
+    this.#spare = undefined;
     await Promise.all(all.map((s) => s.terminate(new TroupeError('the runtime was shut down'))));
   }
 }

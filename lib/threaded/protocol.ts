@@ -180,4 +180,6 @@ export interface WorkerBoot {
   readonly index: number;
   /** Shared counters of how far the main thread is behind with this worker's messages (flow.ts). */
   readonly flow: SharedArrayBuffer;
+  /** Modules to import at once (a spare worker replacing one that died loads what that one had loaded). */
+  readonly preload?: readonly string[];
 }

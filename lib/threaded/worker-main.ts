@@ -28,7 +28,11 @@ interface Hosted {
   readonly host: TaskHost;
 }
 
-const flow = new WorkerFlow((workerData as WorkerBoot).flow);
+const boot = workerData as WorkerBoot;
+const flow = new WorkerFlow(boot.flow);
+// A spare's modules load while it waits; a create or call that needs one meets the same import. A module
+// that fails here fails again, with its error, when a create or call asks for it.
+for (const url of boot.preload ?? []) import(url).catch(() => undefined);
 const channel = new Channel<ToMain, ToWorker>(parentPort!, onMessage, flow);
 /** A stream batches its items once this many in a row came within FAST_ITEM_MS of each other. */
 const FAST_RUN = 64;
