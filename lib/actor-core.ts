@@ -105,9 +105,9 @@ export class ActorCore implements TaskHost, HandleTarget {
     }
   }
 
-  /** The worker this actor lived on died (A7). */
-  workerDied(cause: Error): void {
-    if (this.state !== 'dead') this.crash('its worker died', cause);
+  /** The worker this actor lived on died (A7); `ran`: the call whose code ran there last, if known. */
+  workerDied(cause: Error, ran?: string): void {
+    if (this.state !== 'dead') this.crash(ran === undefined ? 'its worker died' : `its worker died while it ran ${ran}`, cause);
   }
 
   /** A call through the handle: never throws for a dead actor (the output rejects); throws TypeError for bad arguments. */

@@ -45,8 +45,16 @@ export function useAsyncContext(on: boolean): void {
   als = on ? (als ?? new AsyncLocalStorage()) : undefined;
 }
 
+let entered: ((task: ContextSource) => void) | undefined;
+
+/** Tells `f` of each task whose code is about to run (a worker notes it where its death can be read). */
+export function onTaskCode(f: (task: ContextSource) => void): void {
+  entered = f;
+}
+
 /** Calls `fn(a, b)` with `task` as the current task. */
 export function runAs<A, B, R>(task: ContextSource, fn: (a: A, b: B) => R, a: A, b: B): R {
+  if (entered !== undefined) entered(task);
   if (als !== undefined) return als.run(task, fn, a, b);
   const prev = current;
   current = task;

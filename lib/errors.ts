@@ -73,8 +73,9 @@ export class WorkerCrashedError extends TroupeError {
     return 'TROUPE_WORKER_CRASHED';
   }
   readonly taskId: number;
-  constructor(site: TaskSite, cause: unknown) {
-    super(`${siteLabel(site)} (task ${site.taskId}): its worker died: ${describe(cause)}`, { cause });
+  /** `ran`: the call whose code ran last on the worker; `note`: why the call is not run again. */
+  constructor(site: TaskSite, cause: unknown, ran?: string, note?: string) {
+    super(`${siteLabel(site)} (task ${site.taskId}): its worker died${ran === undefined ? '' : ` while it ran ${ran}`}: ${describe(cause)}${note === undefined ? '' : `; ${note}`}`, { cause });
     this.taskId = site.taskId;
   }
 }

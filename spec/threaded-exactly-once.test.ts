@@ -4,12 +4,12 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ActorDiedError, TaskError, init, shutdown } from '../lib/index.js';
+import { ActorDiedError, TaskError, actorInfo, init, shutdown } from '../lib/index.js';
 import { settle, within } from './helpers/actors-util.js';
 import { scratch } from './helpers/threaded-actors.js';
 import { Ledger, recorded } from './helpers/wire-actors.js';
 
-beforeEach(() => init({ workers: 2 }));
+beforeEach(() => init({ workers: 1 }));
 afterEach(() => shutdown());
 
 describe('A7 exactly once: finished calls survive their worker', () => {
@@ -56,6 +56,23 @@ describe('A7 exactly once: finished calls survive their worker', () => {
     for (const [i, o] of outcomes.entries()) {
       assert.equal(o.ok, false);
       if (ran.has(i)) assert.ok(!o.ok && o.error instanceof TaskError, `call ${i} ran and threw, got ${String(!o.ok && o.error)}`);
+    }
+  });
+});
+
+describe('A7 a worker death names the call that ran', () => {
+  test('A7 every actor on a worker that died is told which actor and call was running', async () => {
+    const dir = scratch();
+    const a = Ledger.remote(join(dir, 'a'));
+    const b = Ledger.remote(join(dir, 'b'));
+    await Promise.all([a.work.remote(-1, 1000, join(dir, 'm')), b.work.remote(-1, 1000, join(dir, 'm'))]);
+    const info = actorInfo(a);
+    const exiting = a.work.remote(7, 7, join(dir, 'marker'));
+    const other = b.work.remote(1, 1000, join(dir, 'm2'));
+    const [x, y] = await within(Promise.all([settle(exiting), settle(other)]), 'both settle', 15_000);
+    for (const [what, o] of [['the exiting call', x], ['a call of another actor on that worker', y]] as const) {
+      assert.ok(!o.ok && o.error instanceof ActorDiedError, `${what}: ${String(!o.ok && o.error)}`);
+      assert.match((o.error as Error).message, new RegExp(`while it ran Ledger#${info.id}\\.work \\(task \\d+\\)`), what);
     }
   });
 });

@@ -138,8 +138,8 @@ export class ThreadedExecutor implements Executor, Tenant {
     cancelOnWorker(slot, id, force, recursive, () => new TroupeError(`the worker was ended by cancel(ref, { force: true }) of ${this.core.className}.${task.method}`));
   }
 
-  workerDied(cause: Error): void {
-    this.core.workerDied(cause);
+  workerDied(cause: Error, ran: string | undefined): void {
+    this.core.workerDied(cause, ran);
   }
 
   close(): { queued: Task[]; running: Task[] } {

@@ -105,6 +105,11 @@ export class SentCall implements PendingCall {
     task.core?.giveCredit((taken) => this.slot.send({ t: 'credit', id: this.id, taken }));
   }
 
+  get label(): string {
+    const t = this.task;
+    return `${t.className === undefined ? '' : `${t.className}#${t.actorId}.`}${t.method} (task ${t.id})`;
+  }
+
   result(msg: ResultMsg): void {
     this.slot.release();
     this.owner.sentDone(this.id);
@@ -126,15 +131,15 @@ export class SentCall implements PendingCall {
     if (attempt > this.task.attempt) this.task.attempt = attempt;
   }
 
-  workerDied(cause: Error): void {
-    this.owner.callLost?.(cause);
+  workerDied(cause: Error, ran: string | undefined): void {
+    this.owner.callLost?.(cause, ran);
   }
 }
 
 /** Who sent a call: told when it is answered, and (remote functions) when its worker died under it. */
 export interface CallOwner {
   sentDone(id: number): void;
-  callLost?(cause: Error): void;
+  callLost?(cause: Error, ran: string | undefined): void;
 }
 
 /** Sends one task's call to `slot`, wiring its replies to the task; undefined if its arguments cannot cross. */

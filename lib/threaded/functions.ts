@@ -43,15 +43,15 @@ export class ThreadedFunctions {
     const slot = this.pool().forTask();
     const owner = {
       sentDone: () => this.#inFlight.delete(task),
-      callLost: (cause: Error) => {
+      callLost: (cause: Error, ran: string | undefined) => {
         this.#inFlight.delete(task);
         if (task.settledOutput) return;
         if (task.attempt < task.call.maxRetries && !task.call.transfer) {
           task.attempt++;
           this.#send(task, at);
         } else if (task.attempt < task.call.maxRetries) {
-          task.fail(new WorkerCrashedError(task, `${String((cause as Error)?.message ?? cause)}; the call moved its buffers to that worker (transfer: true), so it cannot run again`));
-        } else task.fail(new WorkerCrashedError(task, cause));
+          task.fail(new WorkerCrashedError(task, cause, ran, 'the call moved its buffers to that worker (transfer: true), so it cannot run again'));
+        } else task.fail(new WorkerCrashedError(task, cause, ran));
       },
     };
     let fid = this.#fids.get(at);

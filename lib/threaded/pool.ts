@@ -46,13 +46,16 @@ export interface PendingCall {
   items(msg: ItemsMsg): void;
   /** The worker runs the call again after it threw (the attempt count is the caller's). */
   retried(attempt: number): void;
+  /** `Class#id.method (task n)`: names the call in the error that tells of its worker's death. */
+  readonly label: string;
   /** The worker died with this call in flight (calls of actors hear it through their tenant instead). */
-  workerDied?(cause: Error): void;
+  workerDied?(cause: Error, ran: string | undefined): void;
 }
 
 /** Someone hosted on a worker: told once if the worker dies. */
 export interface Tenant {
-  workerDied(cause: Error): void;
+  /** `ran`: the call whose code ran last there (`Class#id.method (task n)`), when one was in flight. */
+  workerDied(cause: Error, ran: string | undefined): void;
 }
 
 /** Handles calls that a worker makes on handles it was given (A10); installed by the runtime. */
@@ -81,6 +84,8 @@ export class WorkerSlot implements RefHolder {
   dead = false;
   #refs = 0;
 
+  /** The call whose code the worker ran last (worker-main.ts writes it). */
+  readonly #running: Int32Array;
   /** The modules this worker was asked to import (creates and functions): what a spare preloads. */
   readonly modules = new Set<string>();
 
@@ -91,7 +96,8 @@ export class WorkerSlot implements RefHolder {
     resourceLimits: ResourceLimits | undefined,
     preload?: readonly string[],
   ) {
-    const boot: WorkerBoot = { index, flow: newFlowBuffer(), ...(preload?.length ? { preload } : {}) };
+    this.#running = new Int32Array(new SharedArrayBuffer(4));
+    const boot: WorkerBoot = { index, flow: newFlowBuffer(), running: this.#running.buffer as SharedArrayBuffer, ...(preload?.length ? { preload } : {}) };
     this.flow = new MainFlow(boot.flow);
     const { entry, eval: isEval } = workerEntry();
     this.worker = new Worker(entry, { eval: isEval, workerData: boot, ...(resourceLimits ? { resourceLimits } : {}) });
@@ -190,6 +196,12 @@ export class WorkerSlot implements RefHolder {
     }
   }
 
+  /** The call whose code ran last on the worker, if it is still in flight: what most likely ended it. */
+  #lastRan(): string | undefined {
+    const id = Atomics.load(this.#running, 0);
+    return id === 0 ? undefined : this.calls.get(id)?.label;
+  }
+
   /** Ends the worker on purpose (its tenants are told it died with `cause`). */
   terminate(cause: Error): Promise<void> {
     this.#died(cause);
@@ -199,6 +211,7 @@ export class WorkerSlot implements RefHolder {
   #died(cause: Error): void {
     if (this.dead) return;
     this.dead = true;
+    const ran = this.#lastRan();
     this.channel.closed = true;
     this.pool.forget(this);
     forgetHolder(this);
@@ -209,10 +222,10 @@ export class WorkerSlot implements RefHolder {
     // left are remote-function calls, each told on its own.
     const tenants = [...this.tenants];
     this.tenants.clear();
-    for (const t of tenants) t.workerDied(cause);
+    for (const t of tenants) t.workerDied(cause, ran);
     const calls = [...this.calls.values()];
     this.calls.clear();
-    for (const c of calls) c.workerDied?.(cause);
+    for (const c of calls) c.workerDied?.(cause, ran);
     void this.worker.terminate();
   }
 }

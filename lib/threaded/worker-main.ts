@@ -14,7 +14,7 @@ import { DEFAULT_CALL, type ResolvedCall } from '../options.js';
 import { ObjectRef, refs } from '../ref.js';
 import { ObjectRefGenerator, StreamCore, streams } from '../stream.js';
 import { isGeneratorFunction, Task, type Callable, type TaskHost } from '../task.js';
-import { runningTask } from '../context.js';
+import { onTaskCode, runningTask } from '../context.js';
 import { Channel } from './channel.js';
 import { decodeError, encodeError, errorToWire, flatCopy, isWireHandle, mapWireHandles, snapshot, transferables, valueToWire } from './codec.js';
 import { pacedCallable, WorkerFlow } from './flow.js';
@@ -29,6 +29,12 @@ interface Hosted {
 }
 
 const boot = workerData as WorkerBoot;
+// The call whose code ran last, where the main thread can read it if this worker dies: it names the call.
+const running = new Int32Array(boot.running);
+onTaskCode((t) => {
+  const id = callIds.get(t as Task);
+  if (id !== undefined) running[0] = id;
+});
 const flow = new WorkerFlow(boot.flow);
 // A spare's modules load while it waits; a create or call that needs one meets the same import. A module
 // that fails here fails again, with its error, when a create or call asks for it.
