@@ -19,6 +19,7 @@
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { microtask } from '../microtask.js';
 import { forEachBatched, fromLone, newPacker, newUnpacker, toBatched, toLone } from './codec.js';
+import { JournalReader, JournalWriter } from './journal.js';
 import type { CallMsg, ItemsMsg, ResultMsg } from './protocol.js';
 
 type Port = Pick<MessagePort | Worker, 'postMessage' | 'on'>;
@@ -31,9 +32,17 @@ export interface Pace {
   posted(): void;
   /** How many urgent messages may wait to leave together now (the peer is behind): 0 = send at once. */
   hold(): number;
+  /** How many messages have left (the stamp of a journal entry written now). */
+  sent(): number;
+  /** How many of the messages that left the peer has not read yet. */
+  unread(): number;
 }
 
-const UNPACED: Pace = { read() {}, posted() {}, hold: () => 0 };
+const UNPACED: Pace = { read() {}, posted() {}, hold: () => 0, sent: () => 0, unread: () => 0 };
+
+/** Tells the main thread to read the journal: an empty LoneBatch (what a worker posts when the main thread
+ *  has read everything else, so that nothing else would make it look). */
+const DOORBELL = [0] as const;
 
 const MAX_BATCH = 256;
 
@@ -52,35 +61,67 @@ export class Channel<Out, In> {
   #batch: unknown[] | undefined = undefined;
   /** Items of one stream sent since the last other message: encoded as one message when the run ends. */
   #run: ItemsMsg & { h: boolean; vs: unknown[] } | undefined = undefined;
+  /** The worker's journal, where results go while the peer is behind (journal.ts). */
+  readonly #writer: JournalWriter | undefined;
+  /** The main thread's view of the worker's journal. */
+  readonly #reader: JournalReader | undefined;
+  /** The peer's messages dispatched (troupe's only: not what user code posted on the port). */
+  #delivered = 0;
   closed = false;
 
   constructor(
     readonly port: Port,
     readonly onMessage: (m: In) => void,
     readonly pace: Pace = UNPACED,
+    journal?: JournalWriter | JournalReader,
   ) {
+    this.#writer = journal instanceof JournalWriter ? journal : undefined;
+    this.#reader = journal instanceof JournalReader ? journal : undefined;
     port.on('message', (data: unknown) => this.deliver(data));
   }
 
-  /** Dispatches one posted message: a batch of encoded messages, or one that travelled alone. */
+  /** Dispatches one posted message: a batch of encoded messages, or one that travelled alone. The journal's
+   *  entries written before it (stamped with an earlier count) are dispatched first, and those written
+   *  after it right after it; then the count is published (pace.read), and the journal looked at once
+   *  more: a worker that wrote meanwhile saw the old count and rang no doorbell (journal.ts). */
   deliver(data: unknown): void {
-    this.pace.read();
-    if (data instanceof Uint8Array) {
-      const batch = this.#unpacker.unpackMultiple(data) as In[];
-      for (let i = 0; i < batch.length; i++) this.onMessage(batch[i]!);
-    } else if (Array.isArray(data)) {
-      if (!forEachBatched(data, this.onMessage as (m: CallMsg | ResultMsg) => void)) {
-        const m = fromLone(data);
-        if (m === undefined) return; // not troupe's (user code posted on this port)
-        this.onMessage(m as In);
-      }
-    } else this.onMessage(data as In);
+    let m: unknown = data;
+    if (Array.isArray(data)) {
+      if (data[0] !== 0 && (m = fromLone(data)) === undefined) return; // not troupe's: user code posted it
+    } else if (!(data instanceof Uint8Array) && (data === null || typeof data !== 'object' || typeof (data as { t?: unknown }).t !== 'string')) return;
+    const k = (this.#delivered = (this.#delivered + 1) | 0);
+    const j = this.#reader;
+    try {
+      if (j !== undefined) j.drain((k - 1) | 0, this.onMessage as (m: unknown) => void);
+      if (data instanceof Uint8Array) {
+        const batch = this.#unpacker.unpackMultiple(data) as In[];
+        for (let i = 0; i < batch.length; i++) this.onMessage(batch[i]!);
+      } else if (m === data && Array.isArray(data)) forEachBatched(data, this.onMessage as (m: CallMsg | ResultMsg) => void);
+      else this.onMessage(m as In);
+      if (j !== undefined) j.drain(k, this.onMessage as (m: unknown) => void);
+    } finally {
+      this.pace.read();
+    }
+    if (j !== undefined && j.waiting) j.drain(k, this.onMessage as (m: unknown) => void);
+  }
+
+  /** Dispatches what the journal holds behind the messages already dispatched: the worker died, and what
+   *  it wrote there is all that is left of it (its port's last messages came before 'exit'). */
+  drainJournal(): void {
+    this.#reader?.drain(this.#delivered, this.onMessage as (m: unknown) => void);
   }
 
   /** Sends `m` (encoded now); `lazy` (stream items) may wait for a fuller batch. */
   send(m: Out, lazy = false): void {
     if (this.closed) return;
     if (this.#run !== undefined) this.#closeRun();
+    // A result while the peer has not read our last message goes to the journal, which outlives this
+    // thread, unless something waits here that it must not overtake; nothing finished stays in memory.
+    const j = this.#writer;
+    if (j !== undefined && !lazy && (m as { t?: unknown }).t === 'result' && this.#chunks.length === 0 && this.#batch === undefined && this.pace.unread() > 0 && j.write(m as object, this.pace.sent())) {
+      if (this.pace.unread() === 0) this.#ring();
+      return;
+    }
     const hold = lazy ? 0 : this.pace.hold();
     if (!lazy) {
       if (hold === 0 && !this.#recent && this.#chunks.length === 0 && this.#batch === undefined) {
@@ -108,6 +149,12 @@ export class Channel<Out, In> {
     else if (hold > 0) this.#hold();
     else if (!lazy) this.#schedule();
     else this.#scheduleLazy();
+  }
+
+  /** The peer read everything else while we wrote to the journal: nothing else would make it look there. */
+  #ring(): void {
+    this.port.postMessage(DOORBELL);
+    this.pace.posted();
   }
 
   /** Lets what waits leave at the end of this event-loop turn, or at release(). */

@@ -41,6 +41,14 @@ export class MainFlow implements Pace {
     return 0;
   }
 
+  sent(): number {
+    return 0;
+  }
+
+  unread(): number {
+    return 0;
+  }
+
   inFlight(n: number): void {
     Atomics.store(this.#cells, IN_FLIGHT, n);
   }
@@ -77,7 +85,15 @@ export class WorkerFlow implements Pace {
     if (this.#suspended > 0) return 0;
     const n = Atomics.load(this.#cells, IN_FLIGHT) >> 2;
     if (n < 2) return 0;
-    return ((this.#sent - Atomics.load(this.#cells, READ)) | 0) > 0 ? n : 0; // all read: send at once
+    return this.unread() > 0 ? n : 0; // all read: send at once
+  }
+
+  sent(): number {
+    return this.#sent;
+  }
+
+  unread(): number {
+    return (this.#sent - Atomics.load(this.#cells, READ)) | 0;
   }
 }
 

@@ -9,6 +9,7 @@ import type { ResourceLimits } from '../options.js';
 import { Channel } from './channel.js';
 import { MainFlow, newFlowBuffer } from './flow.js';
 import { decodeError } from './codec.js';
+import { JournalReader, newJournalBuffer } from './journal.js';
 import type { CallOutMsg, CancelOutMsg, CreatedMsg, CreditOutMsg, ItemsMsg, ResultMsg, ToMain, ToWorker, WorkerBoot } from './protocol.js';
 
 const workerUrl = new URL('./worker-main.js', import.meta.url);
@@ -73,6 +74,8 @@ export class WorkerSlot {
   readonly tenants = new Set<Tenant>();
   dead = false;
   #refs = 0;
+  /** What the worker's 'error' said: the cause of its death at 'exit'. */
+  #cause: Error | undefined;
 
   constructor(
     readonly pool: Pool,
@@ -80,14 +83,19 @@ export class WorkerSlot {
     readonly dedicated: boolean,
     resourceLimits: ResourceLimits | undefined,
   ) {
-    const boot: WorkerBoot = { index, flow: newFlowBuffer() };
+    const boot: WorkerBoot = { index, flow: newFlowBuffer(), journal: newJournalBuffer() };
     this.flow = new MainFlow(boot.flow);
     const { entry, eval: isEval } = workerEntry();
     this.worker = new Worker(entry, { eval: isEval, workerData: boot, ...(resourceLimits ? { resourceLimits } : {}) });
     this.worker.unref();
-    this.channel = new Channel<ToWorker, ToMain>(this.worker, (m) => this.#dispatch(m), this.flow);
-    this.worker.on('error', (e) => this.#died(describeDeath(e)));
-    this.worker.on('exit', (code) => this.#died(new TroupeError(`worker ${index} exited with code ${code}`)));
+    this.channel = new Channel<ToWorker, ToMain>(this.worker, (m) => this.#dispatch(m), this.flow, new JournalReader(boot.journal));
+    // 'error' can come before the port's last messages; 'exit' comes after all of them (Node drains the
+    // port first): the worker is taken for dead at 'exit', with the error as the cause, so that what it
+    // sent and journaled before it died is all dispatched first.
+    this.worker.on('error', (e) => {
+      this.#cause ??= describeDeath(e);
+    });
+    this.worker.on('exit', (code) => this.#died(this.#cause ?? new TroupeError(`worker ${index} exited with code ${code}`)));
     this.worker.on('messageerror', (e) => this.#died(e));
   }
 
@@ -180,6 +188,8 @@ export class WorkerSlot {
   #died(cause: Error): void {
     if (this.dead) return;
     this.dead = true;
+    // Calls whose method returned or threw settle with that, before the rest are failed or retried.
+    this.channel.drainJournal();
     this.channel.closed = true;
     this.pool.forget(this);
     this.pool.router?.workerDied(this);

@@ -158,4 +158,6 @@ export interface WorkerBoot {
   readonly index: number;
   /** Shared counters of how far the main thread is behind with this worker's messages (flow.ts). */
   readonly flow: SharedArrayBuffer;
+  /** The ring the worker writes results to while the main thread is behind (journal.ts). */
+  readonly journal: SharedArrayBuffer;
 }

@@ -17,6 +17,7 @@ import { isGeneratorFunction, Task, type Callable, type TaskHost } from '../task
 import { Channel } from './channel.js';
 import { decodeError, encodeError, errorToWire, flatCopy, isWireHandle, mapWireHandles, snapshot, transferables, valueToWire } from './codec.js';
 import { pacedCallable, WorkerFlow } from './flow.js';
+import { JournalWriter } from './journal.js';
 import type { CallMsg, CreateMsg, ReplyMsg, ToMain, ToWorker, WireHandle, WorkerBoot } from './protocol.js';
 import { lookup } from './registry.js';
 
@@ -26,8 +27,9 @@ interface Hosted {
   readonly host: TaskHost;
 }
 
-const flow = new WorkerFlow((workerData as WorkerBoot).flow);
-const channel = new Channel<ToMain, ToWorker>(parentPort!, onMessage, flow);
+const boot = workerData as WorkerBoot;
+const flow = new WorkerFlow(boot.flow);
+const channel = new Channel<ToMain, ToWorker>(parentPort!, onMessage, flow, new JournalWriter(boot.journal));
 /** A stream batches its items once this many in a row came within FAST_ITEM_MS of each other. */
 const FAST_RUN = 64;
 const FAST_ITEM_MS = 0.05;
