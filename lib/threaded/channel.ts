@@ -26,19 +26,23 @@ type Port = Pick<MessagePort | Worker, 'postMessage' | 'on'>;
 
 /** What a channel tells its pacing and asks it (flow.ts). */
 export interface Pace {
-  /** One of the peer's messages was dispatched. */
-  read(): void;
+  /** The peer's messages are dispatched up to the `delivered`-th (a count that wraps as an Int32), and so
+   *  is everything it journaled behind them. */
+  read(delivered: number): void;
   /** One message left. */
   posted(): void;
   /** How many urgent messages may wait to leave together now (the peer is behind): 0 = send at once. */
   hold(): number;
   /** How many messages have left (the stamp of a journal entry written now). */
   sent(): number;
-  /** How many of the messages that left the peer has not read yet. */
+  /** How many of the messages that left the peer has not read yet (with what it journaled behind them). */
   unread(): number;
+  /** How many journal entries to dispatch in one turn of the event loop: the calls they answer make more
+   *  calls, which should leave while the other results wait (so that both threads keep working). */
+  chunk(): number;
 }
 
-const UNPACED: Pace = { read() {}, posted() {}, hold: () => 0, sent: () => 0, unread: () => 0 };
+const UNPACED: Pace = { read() {}, posted() {}, hold: () => 0, sent: () => 0, unread: () => 0, chunk: () => 1 };
 
 /** Tells the main thread to read the journal: an empty LoneBatch (what a worker posts when the main thread
  *  has read everything else, so that nothing else would make it look). */
@@ -67,6 +71,7 @@ export class Channel<Out, In> {
   readonly #reader: JournalReader | undefined;
   /** The peer's messages dispatched (troupe's only: not what user code posted on the port). */
   #delivered = 0;
+  #pumpScheduled = false;
   closed = false;
 
   constructor(
@@ -80,10 +85,10 @@ export class Channel<Out, In> {
     port.on('message', (data: unknown) => this.deliver(data));
   }
 
-  /** Dispatches one posted message: a batch of encoded messages, or one that travelled alone. The journal's
-   *  entries written before it (stamped with an earlier count) are dispatched first, and those written
-   *  after it right after it; then the count is published (pace.read), and the journal looked at once
-   *  more: a worker that wrote meanwhile saw the old count and rang no doorbell (journal.ts). */
+  /** Dispatches one posted message: a batch of encoded messages, or one that travelled alone. With a
+   *  journal (the main thread's side), the entries the worker wrote before it (stamped with an earlier
+   *  count) are dispatched first; those written after it follow, a chunk per turn of the event loop
+   *  (#pump). A doorbell carries nothing to keep in order: it only starts the pump. */
   deliver(data: unknown): void {
     let m: unknown = data;
     if (Array.isArray(data)) {
@@ -91,24 +96,55 @@ export class Channel<Out, In> {
     } else if (!(data instanceof Uint8Array) && (data === null || typeof data !== 'object' || typeof (data as { t?: unknown }).t !== 'string')) return;
     const k = (this.#delivered = (this.#delivered + 1) | 0);
     const j = this.#reader;
-    try {
-      if (j !== undefined) j.drain((k - 1) | 0, this.onMessage as (m: unknown) => void);
-      if (data instanceof Uint8Array) {
-        const batch = this.#unpacker.unpackMultiple(data) as In[];
-        for (let i = 0; i < batch.length; i++) this.onMessage(batch[i]!);
-      } else if (m === data && Array.isArray(data)) forEachBatched(data, this.onMessage as (m: CallMsg | ResultMsg) => void);
-      else this.onMessage(m as In);
-      if (j !== undefined) j.drain(k, this.onMessage as (m: unknown) => void);
-    } finally {
-      this.pace.read();
+    if (j === undefined) {
+      this.#dispatch(data, m);
+      this.pace.read(k);
+      return;
     }
-    if (j !== undefined && j.waiting) j.drain(k, this.onMessage as (m: unknown) => void);
+    try {
+      if (m !== data || !Array.isArray(data) || data.length > 1) {
+        j.drain((k - 1) | 0, this.onMessage as (m: ResultMsg) => void, Infinity);
+        this.#dispatch(data, m);
+      }
+    } finally {
+      this.#pump();
+    }
   }
+
+  #dispatch(data: unknown, m: unknown): void {
+    if (data instanceof Uint8Array) {
+      const batch = this.#unpacker.unpackMultiple(data) as In[];
+      for (let i = 0; i < batch.length; i++) this.onMessage(batch[i]!);
+    } else if (m === data && Array.isArray(data)) forEachBatched(data, this.onMessage as (m: CallMsg | ResultMsg) => void);
+    else this.onMessage(m as In);
+  }
+
+  /** Dispatches a chunk of what the worker journaled behind the messages dispatched so far, and comes back
+   *  at setImmediate while more is there. Once it is all read, the count is published (pace.read), and the
+   *  journal looked at once more: a worker that wrote before it saw the new count rang no doorbell. */
+  #pump(): void {
+    const j = this.#reader!;
+    const k = this.#delivered;
+    j.drain(k, this.onMessage as (m: ResultMsg) => void, this.pace.chunk());
+    if (!j.ready(k)) {
+      this.pace.read(k);
+      if (!j.ready(k)) return;
+    }
+    if (!this.#pumpScheduled) {
+      this.#pumpScheduled = true;
+      setImmediate(this.#pumpLater);
+    }
+  }
+
+  readonly #pumpLater = (): void => {
+    this.#pumpScheduled = false;
+    this.#pump();
+  };
 
   /** Dispatches what the journal holds behind the messages already dispatched: the worker died, and what
    *  it wrote there is all that is left of it (its port's last messages came before 'exit'). */
   drainJournal(): void {
-    this.#reader?.drain(this.#delivered, this.onMessage as (m: unknown) => void);
+    this.#reader?.drain(this.#delivered, this.onMessage as (m: ResultMsg) => void, Infinity);
   }
 
   /** Sends `m` (encoded now); `lazy` (stream items) may wait for a fuller batch. */
@@ -118,7 +154,7 @@ export class Channel<Out, In> {
     // A result while the peer has not read our last message goes to the journal, which outlives this
     // thread, unless something waits here that it must not overtake; nothing finished stays in memory.
     const j = this.#writer;
-    if (j !== undefined && !lazy && (m as { t?: unknown }).t === 'result' && this.#chunks.length === 0 && this.#batch === undefined && this.pace.unread() > 0 && j.write(m as object, this.pace.sent())) {
+    if (j !== undefined && !lazy && (m as { t?: unknown }).t === 'result' && this.#chunks.length === 0 && this.#batch === undefined && this.pace.unread() > 0 && j.write(m as ResultMsg, this.pace.sent())) {
       if (this.pace.unread() === 0) this.#ring();
       return;
     }

@@ -25,14 +25,14 @@ export const newFlowBuffer = (): SharedArrayBuffer => new SharedArrayBuffer(3 * 
 /** The main thread's side: counts the worker's messages it has read and publishes its calls in flight. */
 export class MainFlow implements Pace {
   readonly #cells: Int32Array;
-  #read = 0;
+  #inFlight = 0;
 
   constructor(buffer: SharedArrayBuffer) {
     this.#cells = new Int32Array(buffer);
   }
 
-  read(): void {
-    Atomics.store(this.#cells, READ, (this.#read = (this.#read + 1) | 0));
+  read(delivered: number): void {
+    Atomics.store(this.#cells, READ, delivered);
   }
 
   posted(): void {}
@@ -49,8 +49,12 @@ export class MainFlow implements Pace {
     return 0;
   }
 
+  chunk(): number {
+    return this.#inFlight > 7 ? this.#inFlight >> 2 : 2;
+  }
+
   inFlight(n: number): void {
-    Atomics.store(this.#cells, IN_FLIGHT, n);
+    Atomics.store(this.#cells, IN_FLIGHT, (this.#inFlight = n));
   }
 }
 
@@ -66,6 +70,10 @@ export class WorkerFlow implements Pace {
   }
 
   read(): void {}
+
+  chunk(): number {
+    return 1;
+  }
 
   /** An async call is under way until `p` settles: nothing waits meanwhile. */
   suspend(p: Promise<unknown>): void {
