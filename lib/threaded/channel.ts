@@ -16,6 +16,12 @@
 //   one stream travel as one message, encoded when the run ends; the sender copies an item at its yield (the
 //   producer may change it next: codec.ts snapshot).
 // - A message that transfers user buffers flushes what waits and then travels alone, by structured clone.
+// - A worker's result, while the main thread has not read our last message and nothing waits here, goes to
+//   the worker's journal instead (journal.ts), stamped with how many messages had left before it. The main
+//   thread dispatches the entries stamped before a message ahead of it, those after it behind it (a chunk
+//   per turn of its event loop), and publishes its count once it has read them all; a worker that wrote an
+//   entry and then saw that count posts a doorbell (an empty LoneBatch), as nothing else would make the main
+//   thread look. Messages user code posts on the port are not counted.
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { microtask } from '../microtask.js';
 import { forEachBatched, fromLone, newPacker, newUnpacker, toBatched, toLone } from './codec.js';

@@ -188,9 +188,9 @@ export class WorkerSlot {
   #died(cause: Error): void {
     if (this.dead) return;
     this.dead = true;
+    this.channel.closed = true;
     // Calls whose method returned or threw settle with that, before the rest are failed or retried.
     this.channel.drainJournal();
-    this.channel.closed = true;
     this.pool.forget(this);
     this.pool.router?.workerDied(this);
     for (const c of this.creates.values()) c.reject(cause);
