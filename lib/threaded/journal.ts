@@ -41,10 +41,15 @@ const newPacker = (): Packr => new Packr({ sequential: true, moreTypes: true });
 // copyBuffers: a decoded Uint8Array must not be a view of the ring, which the worker writes again.
 const newUnpacker = (): Unpackr => new Unpackr({ sequential: true, moreTypes: true, copyBuffers: true });
 
-/** A journal's shared memory: `size` bytes of entries, a power of two between 64 and 2^29. */
-export function newJournalBuffer(size = JOURNAL_BYTES): SharedArrayBuffer {
+/** A journal's shared memory: `size` bytes of entries, a power of two between 64 and 2^29; its positions
+ *  start at `start` (a multiple of 8: the ring's specs start near the Int32 wrap). */
+export function newJournalBuffer(size = JOURNAL_BYTES, start = 0): SharedArrayBuffer {
   if (!Number.isInteger(Math.log2(size)) || size < 64 || size > 1 << 29) throw new RangeError(`a journal's size must be a power of two from 64 to 2^29 bytes, not ${size}`);
-  return new SharedArrayBuffer(DATA + size);
+  if (start % 8 !== 0) throw new RangeError(`a journal's start must be a multiple of 8, not ${start}`);
+  const sab = new SharedArrayBuffer(DATA + size);
+  const cells = new Int32Array(sab, 0, DATA >> 2);
+  cells[WRITE] = cells[READ] = start | 0;
+  return sab;
 }
 
 const sizeOf = (sab: SharedArrayBuffer): number => sab.byteLength - DATA;
@@ -67,6 +72,7 @@ export class JournalWriter {
     this.#words = new Int32Array(sab, DATA, this.#size >> 2);
     this.#bytes = new Uint8Array(sab, DATA, this.#size);
     this.#numbers = new Float64Array(sab, DATA, this.#size >> 3);
+    this.#w = Atomics.load(this.#cells, WRITE);
   }
 
   /** Appends `m`, stamped `stamp`; false (and nothing written) if it does not fit now. */
@@ -122,6 +128,7 @@ export class JournalReader {
   #scratch = Buffer.allocUnsafe(4096);
   #unpacker = newUnpacker();
   #r = 0;
+  #entries = 0;
 
   constructor(sab: SharedArrayBuffer) {
     this.#size = sizeOf(sab);
@@ -129,6 +136,12 @@ export class JournalReader {
     this.#words = new Int32Array(sab, DATA, this.#size >> 2);
     this.#numbers = new Float64Array(sab, DATA, this.#size >> 3);
     this.#buffer = Buffer.from(sab, DATA, this.#size);
+    this.#r = Atomics.load(this.#cells, READ);
+  }
+
+  /** How many entries this reader has read. */
+  get entries(): number {
+    return this.#entries;
   }
 
   /** An entry stamped `limit` or earlier (wrap-safe) is there to read. */
@@ -174,6 +187,7 @@ export class JournalReader {
         m = this.#unpacker.unpack(this.#scratch, len) as ResultMsg;
       }
       max--;
+      this.#entries++;
       each(m);
     }
   }

@@ -69,6 +69,8 @@ export class WorkerSlot {
   readonly worker: Worker;
   readonly channel: Channel<ToWorker, ToMain>;
   readonly flow: MainFlow;
+  /** The results the worker journaled (journal.ts), read through `channel`. */
+  readonly journal: JournalReader;
   readonly calls = new Map<number, PendingCall>();
   readonly creates = new Map<string, { resolve(): void; reject(e: Error): void }>();
   readonly tenants = new Set<Tenant>();
@@ -88,7 +90,8 @@ export class WorkerSlot {
     const { entry, eval: isEval } = workerEntry();
     this.worker = new Worker(entry, { eval: isEval, workerData: boot, ...(resourceLimits ? { resourceLimits } : {}) });
     this.worker.unref();
-    this.channel = new Channel<ToWorker, ToMain>(this.worker, (m) => this.#dispatch(m), this.flow, new JournalReader(boot.journal));
+    this.journal = new JournalReader(boot.journal);
+    this.channel = new Channel<ToWorker, ToMain>(this.worker, (m) => this.#dispatch(m), this.flow, this.journal);
     // 'error' can come before the port's last messages; 'exit' comes after all of them (Node drains the
     // port first): the worker is taken for dead at 'exit', with the error as the cause, so that what it
     // sent and journaled before it died is all dispatched first.
