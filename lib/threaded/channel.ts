@@ -16,24 +16,43 @@
 //   one stream travel as one message, encoded when the run ends; the sender copies an item at its yield (the
 //   producer may change it next: codec.ts snapshot).
 // - A message that transfers user buffers flushes what waits and then travels alone, by structured clone.
+// - A worker's result, while the main thread has not read our last message and nothing waits here, goes to
+//   the worker's journal instead (journal.ts), stamped with how many messages had left before it. The main
+//   thread dispatches the entries stamped before a message ahead of it, those after it behind it (a chunk
+//   per turn of its event loop), and publishes its count once it has read them all; a worker that wrote an
+//   entry and then saw that count posts a doorbell (an empty LoneBatch), as nothing else would make the main
+//   thread look. Messages user code posts on the port are not counted.
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { microtask } from '../microtask.js';
 import { carriesLargeBuffer, forEachBatched, fromLone, newPacker, newUnpacker, toBatched, toLone } from './codec.js';
+import { JournalReader, JournalWriter } from './journal.js';
 import type { CallMsg, ItemsMsg, ResultMsg } from './protocol.js';
 
 type Port = Pick<MessagePort | Worker, 'postMessage' | 'on'>;
 
 /** What a channel tells its pacing and asks it (flow.ts). */
 export interface Pace {
-  /** One of the peer's messages was dispatched. */
-  read(): void;
+  /** The peer's messages are dispatched up to the `delivered`-th (a count that wraps as an Int32), and so
+   *  is everything it journaled behind them. */
+  read(delivered: number): void;
   /** One message left. */
   posted(): void;
   /** How many urgent messages may wait to leave together now (the peer is behind): 0 = send at once. */
   hold(): number;
+  /** How many messages have left (the stamp of a journal entry written now). */
+  sent(): number;
+  /** How many of the messages that left the peer has not read yet (with what it journaled behind them). */
+  unread(): number;
+  /** How many journal entries to dispatch in one turn of the event loop: the calls they answer make more
+   *  calls, which should leave while the other results wait (so that both threads keep working). */
+  chunk(): number;
 }
 
-const UNPACED: Pace = { read() {}, posted() {}, hold: () => 0 };
+const UNPACED: Pace = { read() {}, posted() {}, hold: () => 0, sent: () => 0, unread: () => 0, chunk: () => 1 };
+
+/** Tells the main thread to read the journal: an empty LoneBatch (what a worker posts when the main thread
+ *  has read everything else, so that nothing else would make it look). */
+const DOORBELL = [0] as const;
 
 const MAX_BATCH = 256;
 
@@ -52,35 +71,99 @@ export class Channel<Out, In> {
   #batch: unknown[] | undefined = undefined;
   /** Items of one stream sent since the last other message: encoded as one message when the run ends. */
   #run: ItemsMsg & { h: boolean; vs: unknown[] } | undefined = undefined;
+  /** The worker's journal, where results go while the peer is behind (journal.ts). */
+  readonly #writer: JournalWriter | undefined;
+  /** The main thread's view of the worker's journal. */
+  readonly #reader: JournalReader | undefined;
+  /** The peer's messages dispatched (troupe's only: not what user code posted on the port). */
+  #delivered = 0;
+  #pumpScheduled = false;
   closed = false;
 
   constructor(
     readonly port: Port,
     readonly onMessage: (m: In) => void,
     readonly pace: Pace = UNPACED,
+    journal?: JournalWriter | JournalReader,
   ) {
+    this.#writer = journal instanceof JournalWriter ? journal : undefined;
+    this.#reader = journal instanceof JournalReader ? journal : undefined;
     port.on('message', (data: unknown) => this.deliver(data));
   }
 
-  /** Dispatches one posted message: a batch of encoded messages, or one that travelled alone. */
+  /** Dispatches one posted message: a batch of encoded messages, or one that travelled alone. With a
+   *  journal (the main thread's side), the entries the worker wrote before it (stamped with an earlier
+   *  count) are dispatched first; those written after it follow, a chunk per turn of the event loop
+   *  (#pump). A doorbell carries nothing to keep in order: it only starts the pump. */
   deliver(data: unknown): void {
-    this.pace.read();
+    let m: unknown = data;
+    if (Array.isArray(data)) {
+      if (data[0] !== 0 && (m = fromLone(data)) === undefined) return; // not troupe's: user code posted it
+    } else if (!(data instanceof Uint8Array) && (data === null || typeof data !== 'object' || typeof (data as { t?: unknown }).t !== 'string')) return;
+    const k = (this.#delivered = (this.#delivered + 1) | 0);
+    const j = this.#reader;
+    if (j === undefined) {
+      this.#dispatch(data, m);
+      this.pace.read(k);
+      return;
+    }
+    try {
+      if (m !== data || !Array.isArray(data) || data.length > 1) {
+        j.drain((k - 1) | 0, this.onMessage as (m: ResultMsg) => void, Infinity);
+        this.#dispatch(data, m);
+      }
+    } finally {
+      this.#pump();
+    }
+  }
+
+  #dispatch(data: unknown, m: unknown): void {
     if (data instanceof Uint8Array) {
       const batch = this.#unpacker.unpackMultiple(data) as In[];
       for (let i = 0; i < batch.length; i++) this.onMessage(batch[i]!);
-    } else if (Array.isArray(data)) {
-      if (!forEachBatched(data, this.onMessage as (m: CallMsg | ResultMsg) => void)) {
-        const m = fromLone(data);
-        if (m === undefined) return; // not troupe's (user code posted on this port)
-        this.onMessage(m as In);
-      }
-    } else this.onMessage(data as In);
+    } else if (m === data && Array.isArray(data)) forEachBatched(data, this.onMessage as (m: CallMsg | ResultMsg) => void);
+    else this.onMessage(m as In);
+  }
+
+  /** Dispatches a chunk of what the worker journaled behind the messages dispatched so far, and comes back
+   *  at setImmediate while more is there. Once it is all read, the count is published (pace.read), and the
+   *  journal looked at once more: a worker that wrote before it saw the new count rang no doorbell. */
+  #pump(): void {
+    const j = this.#reader!;
+    const k = this.#delivered;
+    j.drain(k, this.onMessage as (m: ResultMsg) => void, this.pace.chunk());
+    if (!j.ready(k)) {
+      this.pace.read(k);
+      if (!j.ready(k)) return;
+    }
+    if (!this.#pumpScheduled) {
+      this.#pumpScheduled = true;
+      setImmediate(this.#pumpLater);
+    }
+  }
+
+  readonly #pumpLater = (): void => {
+    this.#pumpScheduled = false;
+    this.#pump();
+  };
+
+  /** Dispatches what the journal holds behind the messages already dispatched: the worker died, and what
+   *  it wrote there is all that is left of it (its port's last messages came before 'exit'). */
+  drainJournal(): void {
+    this.#reader?.drain(this.#delivered, this.onMessage as (m: ResultMsg) => void, Infinity);
   }
 
   /** Sends `m` (encoded now); `lazy` (stream items) may wait for a fuller batch. */
   send(m: Out, lazy = false): void {
     if (this.closed) return;
     if (this.#run !== undefined) this.#closeRun();
+    // A result while the peer has not read our last message goes to the journal, which outlives this
+    // thread, unless something waits here that it must not overtake; nothing finished stays in memory.
+    const j = this.#writer;
+    if (j !== undefined && !lazy && (m as { t?: unknown }).t === 'result' && this.#chunks.length === 0 && this.#batch === undefined && this.pace.unread() > 0 && j.write(m as ResultMsg, this.pace.sent())) {
+      if (this.pace.unread() === 0) this.#ring();
+      return;
+    }
     const hold = lazy ? 0 : this.pace.hold();
     if (!lazy) {
       if (hold === 0 && !this.#recent && this.#chunks.length === 0 && this.#batch === undefined) {
@@ -117,6 +200,12 @@ export class Channel<Out, In> {
     else if (hold > 0) this.#hold();
     else if (!lazy) this.#schedule();
     else this.#scheduleLazy();
+  }
+
+  /** The peer read everything else while we wrote to the journal: nothing else would make it look there. */
+  #ring(): void {
+    this.port.postMessage(DOORBELL);
+    this.pace.posted();
   }
 
   /** Lets what waits leave at the end of this event-loop turn, or at release(). */

@@ -10,6 +10,7 @@ import { Channel } from './channel.js';
 import { MainFlow, newFlowBuffer } from './flow.js';
 import { decodeError } from './codec.js';
 import { forgetHolder, type RefHolder } from './ref-cache.js';
+import { JournalReader, newJournalBuffer } from './journal.js';
 import type { CallOutMsg, CancelOutMsg, CreatedMsg, CreditOutMsg, ItemsMsg, ResultMsg, ToMain, ToWorker, WorkerBoot } from './protocol.js';
 
 const workerUrl = new URL('./worker-main.js', import.meta.url);
@@ -74,6 +75,8 @@ export class WorkerSlot implements RefHolder {
   readonly worker: Worker;
   readonly channel: Channel<ToWorker, ToMain>;
   readonly flow: MainFlow;
+  /** The results the worker journaled (journal.ts), read through `channel`. */
+  readonly journal: JournalReader;
   readonly calls = new Map<number, PendingCall>();
   readonly creates = new Map<string, { resolve(): void; reject(e: Error): void }>();
   readonly tenants = new Set<Tenant>();
@@ -83,6 +86,8 @@ export class WorkerSlot implements RefHolder {
   readonly functions = new Set<number>();
   dead = false;
   #refs = 0;
+  /** What the worker's 'error' said: the cause of its death at 'exit'. */
+  #cause: Error | undefined;
 
   /** The call whose code the worker ran last (worker-main.ts writes it). */
   readonly #running: Int32Array;
@@ -97,13 +102,25 @@ export class WorkerSlot implements RefHolder {
     preload?: readonly string[],
   ) {
     this.#running = new Int32Array(new SharedArrayBuffer(4));
-    const boot: WorkerBoot = { index, flow: newFlowBuffer(), running: this.#running.buffer as SharedArrayBuffer, ...(preload?.length ? { preload } : {}) };
+    const boot: WorkerBoot = {
+      index,
+      flow: newFlowBuffer(),
+      journal: newJournalBuffer(),
+      running: this.#running.buffer as SharedArrayBuffer,
+      ...(preload?.length ? { preload } : {}),
+    };
     this.flow = new MainFlow(boot.flow);
     const { entry, eval: isEval } = workerEntry();
     this.worker = new Worker(entry, { eval: isEval, workerData: boot, ...(resourceLimits ? { resourceLimits } : {}) });
-    this.channel = new Channel<ToWorker, ToMain>(this.worker, (m) => this.#dispatch(m), this.flow);
-    this.worker.on('error', (e) => this.#died(describeDeath(e)));
-    this.worker.on('exit', (code) => this.#died(new TroupeError(`worker ${index} exited with code ${code}`)));
+    this.journal = new JournalReader(boot.journal);
+    this.channel = new Channel<ToWorker, ToMain>(this.worker, (m) => this.#dispatch(m), this.flow, this.journal);
+    // 'error' can come before the port's last messages; 'exit' comes after all of them (Node drains the
+    // port first): the worker is taken for dead at 'exit', with the error as the cause, so that what it
+    // sent and journaled before it died is all dispatched first.
+    this.worker.on('error', (e) => {
+      this.#cause ??= describeDeath(e);
+    });
+    this.worker.on('exit', (code) => this.#died(this.#cause ?? new TroupeError(`worker ${index} exited with code ${code}`)));
     this.worker.on('messageerror', (e) => this.#died(e));
     // After the listeners: adding a 'message' listener refs the worker's port again.
     this.worker.unref();
@@ -211,8 +228,10 @@ export class WorkerSlot implements RefHolder {
   #died(cause: Error): void {
     if (this.dead) return;
     this.dead = true;
-    const ran = this.#lastRan();
     this.channel.closed = true;
+    // Calls whose method returned or threw settle with that, before the rest are failed or retried.
+    this.channel.drainJournal();
+    const ran = this.#lastRan();
     this.pool.forget(this);
     forgetHolder(this);
     this.pool.router?.workerDied(this);

@@ -180,6 +180,8 @@ export interface WorkerBoot {
   readonly index: number;
   /** Shared counters of how far the main thread is behind with this worker's messages (flow.ts). */
   readonly flow: SharedArrayBuffer;
+  /** The ring the worker writes results to while the main thread is behind (journal.ts). */
+  readonly journal: SharedArrayBuffer;
   /** One Int32 cell: the call whose code the worker ran last (0: none), read when the worker dies. */
   readonly running: SharedArrayBuffer;
   /** Modules to import at once (a spare worker replacing one that died loads what that one had loaded). */

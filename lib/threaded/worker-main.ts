@@ -18,6 +18,7 @@ import { onTaskCode, runningTask } from '../context.js';
 import { Channel } from './channel.js';
 import { decodeError, encodeError, errorToWire, flatCopy, isWireHandle, mapWireHandles, snapshot, transferables, valueToWire } from './codec.js';
 import { pacedCallable, WorkerFlow } from './flow.js';
+import { JournalWriter } from './journal.js';
 import type { CallMsg, CreateMsg, ReplyMsg, ToMain, ToWorker, WireHandle, WorkerBoot } from './protocol.js';
 import { lookup } from './registry.js';
 import { dropKeptRef, readRefArgs } from './ref-cache.js';
@@ -39,7 +40,7 @@ const flow = new WorkerFlow(boot.flow);
 // A spare's modules load while it waits; a create or call that needs one meets the same import. A module
 // that fails here fails again, with its error, when a create or call asks for it.
 for (const url of boot.preload ?? []) import(url).catch(() => undefined);
-const channel = new Channel<ToMain, ToWorker>(parentPort!, onMessage, flow);
+const channel = new Channel<ToMain, ToWorker>(parentPort!, onMessage, flow, new JournalWriter(boot.journal));
 /** A stream batches its items once this many in a row came within FAST_ITEM_MS of each other. */
 const FAST_RUN = 64;
 const FAST_ITEM_MS = 0.05;
