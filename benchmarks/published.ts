@@ -1,5 +1,5 @@
 // Ray's published microbenchmark figures (`ray microbenchmark`, python/ray/_private/ray_perf.py, on an AWS
-// m5.16xlarge, 64 vCPU), as recorded in ../shared/reference/semantics.md. They are shown beside the cases of
+// m5.16xlarge, 64 vCPU), as recorded in the research behind docs/semantics.md. They are shown beside the cases of
 // the same name for scale only: Ray runs each call across processes on a 64-core machine; nothing here
 // measures Ray.
 import type { Figure } from './harness.js';

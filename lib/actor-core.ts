@@ -14,7 +14,7 @@ import type { ActorOptions, ResolvedCall } from './options.js';
 import { refs, type ObjectRef } from './ref.js';
 import { StreamCore, streams, type ObjectRefGenerator } from './stream.js';
 import { checkArgs, Task, type TaskHost } from './task.js';
-import type { ActorHandle } from './types.js';
+import type { ActorHandle, ActorInfo } from './types.js';
 
 /** What an actor needs from the runtime that owns it. */
 export interface ActorOwner {
@@ -129,6 +129,19 @@ export class ActorCore implements TaskHost, HandleTarget {
 
   cancelRunning(task: Task, force: boolean, recursive: boolean): void {
     this.#executor.cancelRunning?.(task, force, recursive);
+  }
+
+  actorInfo(): ActorInfo {
+    return {
+      id: this.id,
+      name: this.name,
+      className: this.className,
+      mode: this.options.mode ?? 'sync',
+      state: this.state,
+      queued: this.queued,
+      running: this.running,
+      restarts: this.restarts,
+    };
   }
 
   /** kill(): dies now, or restarts when allowed and asked for (A8). */

@@ -1,14 +1,13 @@
 // The functions that act on refs, streams and handles: get, wait, put, cancel, kill, getActor, actorInfo.
-import type { ActorCore } from './actor-core.js';
 import { GetTimeoutError } from './errors.js';
-import { handleTarget } from './handle.js';
-import type { LifecycleState } from './lifecycle.js';
-import type { ActorMode } from './options.js';
+import { handleTarget, type HandleTarget } from './handle.js';
 import { ObjectRef, refs } from './ref.js';
 import { runtime } from './runtime.js';
 import { ObjectRefGenerator, streams, type StreamCore } from './stream.js';
 import { store } from './store.js';
-import type { ActorHandle } from './types.js';
+import type { ActorHandle, ActorInfo } from './types.js';
+
+export type { ActorInfo };
 
 type Values<T extends readonly ObjectRef<unknown>[]> = { -readonly [K in keyof T]: T[K] extends ObjectRef<infer V> ? V : never };
 
@@ -149,48 +148,30 @@ export function cancel(target: ObjectRef<unknown> | ObjectRefGenerator<unknown, 
   else throw new TypeError('cancel: expected an ObjectRef or an ObjectRefGenerator');
 }
 
-function coreOf(handle: unknown, where: string): ActorCore {
-  const core = handleTarget(handle);
-  if (core === undefined) throw new TypeError(`${where}: expected an actor handle, got ${handle === null ? 'null' : typeof handle}`);
-  return core as ActorCore;
+function targetOf(handle: unknown, where: string): HandleTarget {
+  const target = handleTarget(handle);
+  if (target === undefined) throw new TypeError(`${where}: expected an actor handle, got ${handle === null ? 'null' : typeof handle}`);
+  return target;
 }
 
 /** Kills an actor: its running, queued and later calls reject with ActorDiedError; its name is freed (A8).
  *  With `noRestart: false`, an actor with restarts left is rebuilt instead. */
 export function kill(handle: ActorHandle<unknown>, options?: { noRestart?: boolean }): void {
-  coreOf(handle, 'kill').kill(options?.noRestart ?? true);
+  const noRestart = options?.noRestart ?? true;
+  if (typeof noRestart !== 'boolean') throw new TypeError(`kill: noRestart must be a boolean, got ${typeof noRestart}`);
+  targetOf(handle, 'kill').kill(noRestart);
 }
 
-/** The live actor named `name` (A9), or ActorNotFoundError. */
+/** The live actor named `name` (A9), or ActorNotFoundError. Inside a worker, an actor of that name on the
+ *  main thread too. */
 export function getActor<T = unknown>(name: string): ActorHandle<T> {
-  return runtime().get(name).handle as ActorHandle<T>;
+  return runtime().handleNamed(name) as ActorHandle<T>;
 }
 
-export interface ActorInfo {
-  readonly id: string;
-  readonly name: string | undefined;
-  readonly className: string;
-  readonly mode: ActorMode;
-  /** The lifecycle machine's state: 'starting', 'open', 'restarting' or 'dead'. */
-  readonly state: LifecycleState;
-  readonly queued: number;
-  readonly running: number;
-  readonly restarts: number;
-}
 
-/** A snapshot of an actor's state and mailbox. */
+/** A snapshot of an actor's state and mailbox; inside a worker, of an actor elsewhere too (asked of its owner). */
 export function actorInfo(handle: ActorHandle<unknown>): ActorInfo {
-  const c = coreOf(handle, 'actorInfo');
-  return {
-    id: c.id,
-    name: c.name,
-    className: c.className,
-    mode: c.options.mode ?? 'sync',
-    state: c.state,
-    queued: c.queued,
-    running: c.running,
-    restarts: c.restarts,
-  };
+  return targetOf(handle, 'actorInfo').actorInfo();
 }
 
 export interface RuntimeStats {

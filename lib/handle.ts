@@ -4,7 +4,7 @@ import type { MethodInfo } from './actor.js';
 import { checkCallOptions, resolveCall, type CallOptions, type ResolvedCall } from './options.js';
 import type { ObjectRef } from './ref.js';
 import type { ObjectRefGenerator } from './stream.js';
-import type { ActorHandle } from './types.js';
+import type { ActorHandle, ActorInfo } from './types.js';
 
 /** What a handle calls into: the actor's core. */
 export interface HandleTarget {
@@ -12,6 +12,10 @@ export interface HandleTarget {
   readonly methods: ReadonlyMap<string, MethodInfo>;
   readonly groups: ReadonlyMap<string | undefined, number>;
   call(method: MethodInfo, args: unknown[], call: ResolvedCall): ObjectRef<unknown> | ObjectRefGenerator;
+  /** kill(handle) (A8): wherever the actor lives. */
+  kill(noRestart: boolean): void;
+  /** actorInfo(handle): wherever the actor lives. */
+  actorInfo(): ActorInfo;
 }
 
 const cores = new WeakMap<object, HandleTarget>();

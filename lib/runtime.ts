@@ -30,7 +30,7 @@ export class Runtime implements ActorOwner, TaskHost {
   readonly tasks = new Set<Task>();
   readonly actorId = undefined;
   readonly className = undefined;
-  readonly wire = new MainWire(this.actors);
+  readonly wire = new MainWire(this.actors, this.names);
   /** Threaded remote functions. */
   readonly functions = new ThreadedFunctions(() => this.pool(), this.wire);
   #nextId = 1;
@@ -84,11 +84,15 @@ export class Runtime implements ActorOwner, TaskHost {
     this.functions.cancelRunning(task, force, recursive);
   }
 
-  get(name: string): ActorCore {
+  /** Inside a worker: finds a named actor on the main thread (installed by the worker's main). */
+  namedElsewhere: ((name: string) => object | undefined) | undefined = undefined;
+
+  /** The handle of the live actor named `name` (A9), here or (in a worker) on the main thread. */
+  handleNamed(name: string): object {
     if (typeof name !== 'string') throw new TypeError(`getActor: name must be a string, got ${typeof name}`);
-    const core = this.names.get(name);
-    if (core === undefined) throw new ActorNotFoundError(name);
-    return core;
+    const h = this.names.get(name)?.handle ?? this.namedElsewhere?.(name);
+    if (h === undefined) throw new ActorNotFoundError(name);
+    return h;
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,8 @@
 // The public typings of handles: what `Class.remote()` and `handle.method.remote()` return, derived from
 // the actor class. Return types are wrapped in [ ] so unions are not split; `any` and `never` returns are
 // plain refs, not streams.
-import type { CallOptions } from './options.js';
+import type { LifecycleState } from './lifecycle.js';
+import type { ActorMode, CallOptions } from './options.js';
 import type { ObjectRef } from './ref.js';
 import type { ObjectRefGenerator } from './stream.js';
 
@@ -43,4 +44,17 @@ export type ActorHandle<T> = {
 /** `Class.options(o)`: create with options. */
 export interface ActorFactory<T, A extends readonly unknown[]> {
   remote(...args: A): ActorHandle<T>;
+}
+
+/** A snapshot of an actor's state and mailbox (`actorInfo(handle)`). */
+export interface ActorInfo {
+  readonly id: string;
+  readonly name: string | undefined;
+  readonly className: string;
+  readonly mode: ActorMode;
+  /** The lifecycle machine's state: 'starting', 'open', 'restarting' or 'dead'. */
+  readonly state: LifecycleState;
+  readonly queued: number;
+  readonly running: number;
+  readonly restarts: number;
 }

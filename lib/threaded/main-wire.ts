@@ -12,19 +12,22 @@ import { ObjectRef, refs } from '../ref.js';
 import { ObjectRefGenerator, streams } from '../stream.js';
 import { errorToWire, isWireHandle, mapWireHandles, valueToWire } from './codec.js';
 import type { CallRouter, WorkerSlot } from './pool.js';
-import type { CallOutMsg, CancelOutMsg, CreditOutMsg, ReplyMsg, WireCall, WireHandle } from './protocol.js';
+import type { AskMsg, CallOutMsg, CancelOutMsg, CreditOutMsg, KillOutMsg, ReplyMsg, WireCall, WireHandle } from './protocol.js';
 
 type Reply = (r: Omit<ReplyMsg, 't' | 'id'>) => void;
 
 export class MainWire implements Wire, CallRouter {
   readonly #routed = new Map<string, ObjectRef<unknown> | ObjectRefGenerator>();
 
-  constructor(readonly actors: ReadonlyMap<string, ActorCore>) {}
+  constructor(
+    readonly actors: ReadonlyMap<string, ActorCore>,
+    readonly names: ReadonlyMap<string, ActorCore>,
+  ) {}
 
   readonly writeHandle = (o: object): WireHandle | undefined => {
     const core = handleTarget(o) as ActorCore | undefined;
     if (core === undefined) return isWireHandle(o) ? o : undefined;
-    return { $troupeHandle: core.id, className: core.className, methods: [...core.methods.values()].map(wireMethod) };
+    return { $troupeHandle: core.id, className: core.className, methods: [...core.methods.values()].map(wireMethod), mode: core.options.mode ?? 'sync' };
   };
 
   readIn(v: unknown): unknown {
@@ -124,6 +127,19 @@ export class MainWire implements Wire, CallRouter {
       this.#routed.delete(key);
       if (out instanceof ObjectRefGenerator) streams.core(out).detach();
     }
+  }
+
+  killOut(msg: KillOutMsg): void {
+    this.actors.get(msg.aid)?.kill(msg.noRestart);
+  }
+
+  ask(msg: AskMsg): unknown {
+    if (msg.info !== undefined) {
+      const core = this.actors.get(msg.info);
+      return core?.actorInfo() ?? null;
+    }
+    const core = msg.name === undefined ? undefined : this.names.get(msg.name);
+    return core === undefined ? null : this.writeHandle(core.handle);
   }
 
   creditOut(slot: WorkerSlot, msg: CreditOutMsg): void {

@@ -10,8 +10,9 @@ import { Channel } from './channel.js';
 import { MainFlow, newFlowBuffer } from './flow.js';
 import { decodeError } from './codec.js';
 import { forgetHolder, type RefHolder } from './ref-cache.js';
+import { answer, newAskBuffer } from './ask.js';
 import { JournalReader, newJournalBuffer } from './journal.js';
-import type { CallOutMsg, CancelOutMsg, CreatedMsg, CreditOutMsg, ItemsMsg, ResultMsg, ToMain, ToWorker, WorkerBoot } from './protocol.js';
+import type { AskMsg, CallOutMsg, CancelOutMsg, CreatedMsg, CreditOutMsg, KillOutMsg, ItemsMsg, ResultMsg, ToMain, ToWorker, WorkerBoot } from './protocol.js';
 
 const workerUrl = new URL('./worker-main.js', import.meta.url);
 
@@ -64,6 +65,9 @@ export interface CallRouter {
   callOut(slot: WorkerSlot, msg: CallOutMsg): void;
   cancelOut(slot: WorkerSlot, msg: CancelOutMsg): void;
   creditOut(slot: WorkerSlot, msg: CreditOutMsg): void;
+  killOut(msg: KillOutMsg): void;
+  /** What a worker asks (ask.ts): an actor's info, or the wire handle of a named actor; JSON-able. */
+  ask(msg: AskMsg): unknown;
   /** The worker died: its callouts have no consumer any more. */
   workerDied(slot: WorkerSlot): void;
 }
@@ -89,6 +93,8 @@ export class WorkerSlot implements RefHolder {
   /** What the worker's 'error' said: the cause of its death at 'exit'. */
   #cause: Error | undefined;
 
+  /** Where the main thread answers this worker's questions (ask.ts). */
+  readonly answers: SharedArrayBuffer;
   /** The call whose code the worker ran last (worker-main.ts writes it). */
   readonly #running: Int32Array;
   /** The modules this worker was asked to import (creates and functions): what a spare preloads. */
@@ -106,6 +112,7 @@ export class WorkerSlot implements RefHolder {
       index,
       flow: newFlowBuffer(),
       journal: newJournalBuffer(),
+      answers: (this.answers = newAskBuffer()),
       running: this.#running.buffer as SharedArrayBuffer,
       ...(preload?.length ? { preload } : {}),
     };
@@ -199,6 +206,10 @@ export class WorkerSlot implements RefHolder {
         return this.pool.router?.cancelOut(this, m);
       case 'creditout':
         return this.pool.router?.creditOut(this, m);
+      case 'killout':
+        return this.pool.router?.killOut(m);
+      case 'ask':
+        return answer(this.answers, m.id, this.pool.router?.ask(m));
     }
   }
 

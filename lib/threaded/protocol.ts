@@ -19,6 +19,8 @@ export interface WireHandle {
   /** Method names, which of them stream, and a stream's default backpressure (@method) if it has one:
    *  the worker gives credit for the same window the main thread holds the producer to (G10). */
   readonly methods: readonly (readonly [name: string, stream: boolean, backpressure?: number])[];
+  /** The actor's mode, for actorInfo() of a handle whose actor is gone. */
+  readonly mode?: 'sync' | 'async' | 'threaded';
 }
 
 /** Call options as they cross: retryExceptions is sent as error class names (classes cannot cross). */
@@ -154,6 +156,19 @@ export interface CreditOutMsg {
   readonly id: number;
   readonly taken: number;
 }
+/** A worker kills an actor of the main thread through a handle it holds (A8). */
+export interface KillOutMsg {
+  readonly t: 'killout';
+  readonly aid: string;
+  readonly noRestart: boolean;
+}
+/** A worker asks, and waits for the answer in shared memory (ask.ts): an actor's info, or a name's handle. */
+export interface AskMsg {
+  readonly t: 'ask';
+  readonly id: number;
+  readonly info?: string;
+  readonly name?: string;
+}
 /** The answer to a callout: a result, items, or the end of a stream, keyed by the worker's call id. */
 export interface ReplyMsg extends Outcome {
   readonly t: 'reply';
@@ -173,7 +188,7 @@ export type LoneFunctionCall = readonly [kind: 3, id: number, fid: number, args:
 export type LoneBatch = readonly [kind: 0, ...messages: (LoneCall | LoneResult | LoneFunctionCall)[]];
 
 export type ToWorker = CreateMsg | FunctionMsg | CallMsg | CancelMsg | CreditMsg | ReleaseMsg | ReplyMsg | UnrefMsg;
-export type ToMain = CreatedMsg | ResultMsg | RetryMsg | ItemsMsg | CallOutMsg | CancelOutMsg | CreditOutMsg;
+export type ToMain = CreatedMsg | ResultMsg | RetryMsg | ItemsMsg | CallOutMsg | CancelOutMsg | CreditOutMsg | KillOutMsg | AskMsg;
 
 /** What a worker is told when it starts (workerData). */
 export interface WorkerBoot {
@@ -182,6 +197,8 @@ export interface WorkerBoot {
   readonly flow: SharedArrayBuffer;
   /** The ring the worker writes results to while the main thread is behind (journal.ts). */
   readonly journal: SharedArrayBuffer;
+  /** Where the main thread answers the worker's questions (ask.ts). */
+  readonly answers: SharedArrayBuffer;
   /** One Int32 cell: the call whose code the worker ran last (0: none), read when the worker dies. */
   readonly running: SharedArrayBuffer;
   /** Modules to import at once (a spare worker replacing one that died loads what that one had loaded). */

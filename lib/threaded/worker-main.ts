@@ -15,6 +15,9 @@ import { ObjectRef, refs } from '../ref.js';
 import { ObjectRefGenerator, StreamCore, streams } from '../stream.js';
 import { isGeneratorFunction, Task, type Callable, type TaskHost } from '../task.js';
 import { onTaskCode, runningTask } from '../context.js';
+import { runtime } from '../runtime.js';
+import type { ActorInfo } from '../types.js';
+import { Asker } from './ask.js';
 import { Channel } from './channel.js';
 import { decodeError, encodeError, errorToWire, flatCopy, isWireHandle, mapWireHandles, snapshot, transferables, valueToWire } from './codec.js';
 import { pacedCallable, WorkerFlow } from './flow.js';
@@ -303,10 +306,11 @@ class Foreign {
   readonly writeHandle = (o: object): WireHandle | undefined => (isWireHandle(o) ? o : this.#wireOf.get(o));
 
   readIn(v: unknown): unknown {
-    return mapWireHandles(v, (w) => this.#handle(w));
+    return mapWireHandles(v, (w) => this.handle(w));
   }
 
-  #handle(w: WireHandle): object {
+  /** The one handle of this worker to the actor `w` stands for. */
+  handle(w: WireHandle): object {
     let h = this.#handles.get(w.$troupeHandle)?.deref();
     if (h !== undefined) return h;
     const methods = new Map<string, MethodInfo>();
@@ -319,6 +323,12 @@ class Foreign {
       methods,
       groups: new Map([[undefined, Infinity]]),
       call: (method, args, call) => this.#call(w, method, args, call),
+      kill: (noRestart) => channel.send({ t: 'killout', aid: w.$troupeHandle, noRestart }),
+      actorInfo: () => {
+        const info = ask(`actorInfo of ${w.className}#${w.$troupeHandle}`, { info: w.$troupeHandle }) as ActorInfo | null;
+        // Gone from the main thread: it has died.
+        return info ?? { id: w.$troupeHandle, name: undefined, className: w.className, mode: w.mode ?? 'sync', state: 'dead', queued: 0, running: 0, restarts: 0 };
+      },
     };
     h = makeHandle(target) as object;
     this.#handles.set(w.$troupeHandle, new WeakRef(h));
@@ -422,3 +432,17 @@ class Foreign {
 }
 
 const foreign = new Foreign();
+
+const asker = new Asker(boot.answers);
+/** Asks the main thread, and waits for its answer (ask.ts). */
+function ask(what: string, q: { info: string } | { name: string }): unknown {
+  return asker.ask(what, (id) => {
+    channel.send({ t: 'ask', id, ...q });
+    channel.flush();
+  });
+}
+// getActor(name) in a worker: an actor created here, else one the main thread knows by that name (A9).
+runtime().namedElsewhere = (name) => {
+  const w = ask(`getActor('${name}')`, { name }) as WireHandle | null;
+  return w === null ? undefined : foreign.handle(w);
+};

@@ -3,7 +3,7 @@
 // run is seen even when its worker dies right after. A worker imports this module to find the classes, so
 // it has no top-level side effects (decorators only register).
 import { closeSync, openSync, readFileSync, writeSync, existsSync, writeFileSync } from 'node:fs';
-import { Actor, actor, kill, getActor, method, taskContext, type ActorHandle } from '../../lib/index.js';
+import { Actor, actor, actorInfo, kill, getActor, method, taskContext, type ActorHandle, type ActorInfo } from '../../lib/index.js';
 import { keptRefs } from '../../lib/threaded/ref-cache.js';
 
 /** Appends `tag` and a newline to `path` (one write: it lands even if the process exits next). */
@@ -260,5 +260,27 @@ export class Keeper extends Actor {
 export class Unsendable extends Actor {
   fn(): () => number {
     return () => 1;
+  }
+}
+
+/** Acts on handles from a worker thread: kill, actorInfo and getActor work there as on the main thread. */
+@actor({ mode: 'threaded' })
+export class Operator extends Actor {
+  info(h: ActorHandle<Holder>): ActorInfo {
+    return actorInfo(h);
+  }
+  killIt(h: ActorHandle<Holder>): void {
+    kill(h);
+  }
+  async logOf(name: string): Promise<string[]> {
+    return getActor<Holder>(name).log.remote();
+  }
+  missing(name: string): string {
+    try {
+      getActor(name);
+      return 'found';
+    } catch (e) {
+      return `${(e as Error).name}: ${(e as Error).message}`;
+    }
   }
 }

@@ -1,0 +1,49 @@
+// Questions a worker must have answered at once: actorInfo(handle) and getActor(name) are synchronous, and
+// their answer lives on the main thread. The worker posts the question and waits on a shared cell
+// (Atomics.wait); the main thread answers in shared memory as soon as it reads the question and wakes it.
+// No deadlock can arise: the main thread never waits for a worker. The worker's event loop stands still
+// meanwhile (like a synchronous file read), so the answers are small and the wait is bounded.
+import { TroupeError } from '../errors.js';
+
+const HEADER = 8; // Int32 cells: [0] the id of the question answered last, [1] the answer's length
+const SIZE = 64 * 1024;
+const WAIT_MS = 10_000;
+
+export const newAskBuffer = (): SharedArrayBuffer => new SharedArrayBuffer(HEADER + SIZE);
+
+/** The main thread's side: writes an answer (JSON) and wakes the worker. */
+export function answer(buffer: SharedArrayBuffer, id: number, value: unknown): void {
+  const cells = new Int32Array(buffer, 0, 2);
+  const text = JSON.stringify(value ?? null);
+  const { written } = new TextEncoder().encodeInto(text, new Uint8Array(buffer, HEADER, SIZE));
+  Atomics.store(cells, 1, written);
+  Atomics.store(cells, 0, id);
+  Atomics.notify(cells, 0);
+}
+
+/** The worker's side: asks (`post` sends the question, tagged `id`, at once) and waits for the answer. */
+export class Asker {
+  readonly #cells: Int32Array;
+  #next = 1;
+
+  constructor(readonly buffer: SharedArrayBuffer) {
+    this.#cells = new Int32Array(buffer, 0, 2);
+  }
+
+  ask(what: string, post: (id: number) => void): unknown {
+    const id = this.#next++;
+    const seen = Atomics.load(this.#cells, 0);
+    post(id);
+    const end = Date.now() + WAIT_MS;
+    let now = seen;
+    while (now !== id) {
+      const left = end - Date.now();
+      if (left <= 0) throw new TroupeError(`${what}: the main thread did not answer within ${WAIT_MS} ms`);
+      Atomics.wait(this.#cells, 0, now, left);
+      now = Atomics.load(this.#cells, 0);
+    }
+    const length = Atomics.load(this.#cells, 1);
+    const bytes = new Uint8Array(this.buffer, HEADER, length).slice(); // TextDecoder refuses shared memory
+    return JSON.parse(new TextDecoder().decode(bytes));
+  }
+}
