@@ -1,6 +1,7 @@
 // Streams (G1-G13): StreamCore is the buffer between one producing task and one ObjectRefGenerator.
 // The producer holds the core, never the generator, so a dropped generator can be collected; its
-// FinalizationRegistry entry then releases the unconsumed items and any producer held by backpressure (G9).
+// FinalizationRegistry entry then releases the unconsumed items and, where troupe goes further than Ray
+// (G9), cancels a producer that has not ended: it stops at its next yield, its finally blocks run.
 import { ObjectRef, refs } from './ref.js';
 import { store } from './store.js';
 
@@ -200,6 +201,14 @@ export class StreamCore<T = unknown, R = unknown> {
     for (const w of waiters) w({ done: true, value: undefined });
   }
 
+  /** Nobody can read this stream any more (return(), or its generator was collected): stop caring about
+   *  its output and, if it is still running, cancel its producer at its next yield (G9, G13). */
+  drop(): void {
+    const running = !this.ended;
+    this.detach(running); // first: a pending next() answers done, not the cancellation's error item
+    if (running) this.owner.cancel(false);
+  }
+
   #releaseCredit(): void {
     const c = this.#credit;
     if (c !== undefined) {
@@ -254,7 +263,7 @@ export let streams: {
   core(g: ObjectRefGenerator<any, any>): StreamCore<any, any>;
 };
 
-const released = new FinalizationRegistry<StreamCore<any, any>>((core) => core.detach());
+const released = new FinalizationRegistry<StreamCore<any, any>>((core) => core.drop());
 const token = Symbol('troupe.stream');
 
 /**
@@ -281,9 +290,7 @@ export class ObjectRefGenerator<T = unknown, R = unknown> implements AsyncIterab
    *  unconsumed items are released (G13). */
   async return(): Promise<IteratorResult<ObjectRef<T>, undefined>> {
     const core = this.#core;
-    const running = !core.ended;
-    core.detach(running); // first: a pending next() answers done, not the cancellation's error item
-    if (running) core.owner.cancel(false);
+    core.drop();
     released.unregister(core);
     return { done: true, value: undefined };
   }
