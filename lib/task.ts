@@ -34,7 +34,7 @@ export interface Callable {
 }
 
 let nextTaskId = 1;
-/** A generator step slower than this (ms) lets the event loop turn before the next one. */
+/** A generator step whose synchronous part is slower than this (ms) lets the event loop turn before the next one. */
 const SLOW_STEP_MS = 1;
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 export const isThenable = (v: unknown): v is PromiseLike<unknown> =>
@@ -220,8 +220,11 @@ export class Task implements ContextSource, Cancellable, TaskSite {
   }
 
   /** Drives a generator into the stream; items an earlier attempt delivered are skipped (G12). A step
-   *  that took longer than SLOW_STEP_MS is followed by a macrotask yield, so the consumer runs before the
-   *  producer starts its next (slow) item (G2); fast producers interleave at microtask pace. */
+   *  whose synchronous part (all of a sync generator's step; an async generator's code up to its first
+   *  await) took longer than SLOW_STEP_MS is followed by a macrotask yield, so the consumer runs before the
+   *  producer blocks the thread on its next item (G2). Time a step spends awaiting is not work: a producer
+   *  paced by timers or I/O goes on at microtask pace, as a local generator would (issue 11: the yield
+   *  cost a paced stream 0.4-1 ms an item). */
   async #pump(gen: Iterator<unknown> | AsyncIterator<unknown>, target: unknown, attempt: number): Promise<void> {
     const core = this.core!;
     const skip = core.produced;
@@ -231,7 +234,9 @@ export class Task implements ContextSource, Cancellable, TaskSite {
         // Only a step the consumer is waiting for is timed: a busy consumer gains nothing from a yield, and
         // a consumer cannot start waiting in the middle of a synchronous step.
         const t0 = core.waiting ? performance.now() : -1;
-        const step = await runAs(this, step1, gen, undefined);
+        const next = runAs(this, step1, gen, undefined);
+        const busy = t0 >= 0 && performance.now() - t0 > SLOW_STEP_MS;
+        const step = await next;
         if (attempt !== this.attempt) return;
         if (this.stopped) {
           await gen.return?.();
@@ -248,7 +253,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
             await gen.return?.();
             return;
           }
-        } else if (t0 >= 0 && performance.now() - t0 > SLOW_STEP_MS) await macrotask();
+        } else if (busy) await macrotask();
       }
     } catch (e) {
       return this.#failed(e, target, attempt);
