@@ -1,6 +1,6 @@
 // The functions that act on refs, streams and handles: get, wait, put, cancel, kill, getActor, actorInfo.
 import type { ActorCore } from './actor-core.js';
-import { GetTimeoutError } from './errors.js';
+import { GetTimeoutError, showValue } from './errors.js';
 import { handleTarget } from './handle.js';
 import type { LifecycleState } from './lifecycle.js';
 import type { ActorMode } from './options.js';
@@ -22,7 +22,7 @@ function checkRef(x: unknown, where: string): ObjectRef<unknown> {
 
 function checkTimeout(timeout: unknown, where: string): void {
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
-    throw new TypeError(`${where}: timeout must be a number of milliseconds >= 0, got ${String(timeout)}`);
+    throw new TypeError(`${where}: timeout must be a number of milliseconds >= 0, got ${showValue(timeout)}`);
   }
 }
 
@@ -78,7 +78,7 @@ export function wait<T extends Waitable>(items: readonly T[], options?: { numRet
   const numReturns = options?.numReturns ?? 1;
   const timeout = options?.timeout;
   if (!Number.isInteger(numReturns) || numReturns < 1 || numReturns > Math.max(1, items.length)) {
-    throw new TypeError(`wait: numReturns must be an integer from 1 to the number of items (${items.length}), got ${String(numReturns)}`);
+    throw new TypeError(`wait: numReturns must be an integer from 1 to the number of items (${items.length}), got ${showValue(numReturns)}`);
   }
   checkTimeout(timeout, 'wait');
   const split = (): [T[], T[]] => {

@@ -13,10 +13,11 @@ export {
   ActorDiedError,
   WorkerCrashedError,
   TaskCancelledError,
+  TaskTimeoutError,
   GetTimeoutError,
   ActorNotFoundError,
   SerializationError,
 } from './errors.js';
-export type { ActorMode, ActorOptions, MethodOptions, CallOptions, RemoteFunctionOptions, ErrorClass } from './options.js';
+export type { ActorMode, ActorOptions, MethodOptions, CallOptions, PerCallOptions, RemoteFunctionOptions, ErrorClass } from './options.js';
 export type { ActorHandle, RemoteMethod, RemoteCall, RemoteOutput, RemoteArgs, ActorFactory } from './types.js';
 export type { LifecycleState } from './lifecycle.js';

@@ -8,7 +8,7 @@ import { ThreadedFunctions } from './threaded/functions.js';
 import { MainWire } from './threaded/main-wire.js';
 import { Pool } from './threaded/pool.js';
 import { creation, type ClassInfo } from './actor.js';
-import { ActorDiedError, ActorNotFoundError, TaskCancelledError, TroupeError, actorLabel } from './errors.js';
+import { ActorDiedError, ActorNotFoundError, TaskCancelledError, TroupeError, actorLabel, showValue } from './errors.js';
 import { useAsyncContext } from './context.js';
 import type { ActorOptions } from './options.js';
 import type { Task, TaskHost } from './task.js';
@@ -112,7 +112,7 @@ export function init(options?: InitOptions): void {
     for (const k of Object.keys(options)) if (k !== 'asyncContext' && k !== 'workers') throw new TypeError(`init: unknown option '${k}' (known: asyncContext, workers)`);
     if (options.asyncContext !== undefined && typeof options.asyncContext !== 'boolean') throw new TypeError('init: asyncContext must be a boolean');
     const w = options.workers;
-    if (w !== undefined && !(Number.isInteger(w) && w >= 1)) throw new TypeError(`init: workers must be an integer >= 1, got ${String(w)}`);
+    if (w !== undefined && !(Number.isInteger(w) && w >= 1)) throw new TypeError(`init: workers must be an integer >= 1, got ${showValue(w)}`);
   }
   if (current !== undefined) throw new TroupeError('init: a runtime is already running; call shutdown() first');
   current = new Runtime(options?.workers);

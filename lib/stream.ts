@@ -7,7 +7,7 @@ import { store } from './store.js';
 
 /** How the producing task is reached from its stream: cancel() and return() go through here. */
 export interface StreamOwner {
-  cancel(force: boolean): void;
+  cancel(force: boolean, error?: Error): void;
 }
 
 type Waiter = (r: IteratorResult<ObjectRef<any>, undefined>) => void;

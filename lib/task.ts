@@ -2,7 +2,7 @@
 // resolves ref arguments (A11), runs attempts (retries: G12), drives a generator into its stream, and
 // settles its output exactly once, whichever of success, error, cancel or death comes first.
 import { runAs, type ContextSource } from './context.js';
-import { TaskCancelledError, TaskError, type TaskSite } from './errors.js';
+import { TaskCancelledError, TaskError, TaskTimeoutError, type TaskSite } from './errors.js';
 import { events } from './events.js';
 import { isRetryable, type ResolvedCall } from './options.js';
 import { ObjectRef, refs, type Cancellable } from './ref.js';
@@ -67,6 +67,8 @@ export class Task implements ContextSource, Cancellable, TaskSite {
   #controller: AbortController | undefined = undefined;
   #unblock: (() => void) | undefined = undefined;
   #startedAt = 0;
+  /** Undoes the call's signal listener and timeout timer (set by #limit). */
+  #unlimit: (() => void) | undefined = undefined;
 
   constructor(
     readonly host: TaskHost,
@@ -82,6 +84,24 @@ export class Task implements ContextSource, Cancellable, TaskSite {
       this.ref = refs.create(this);
       this.core = undefined;
     }
+    if (call.signal !== undefined || call.timeout !== undefined) this.#limit(call.signal, call.timeout);
+  }
+
+  /** The call's `signal` and `timeout` (issue 11): either cancels it, as cancel() does. An already-aborted
+   *  signal settles the task now (its caller then does not submit it: `settledOutput`). */
+  #limit(signal: AbortSignal | undefined, timeout: number | undefined): void {
+    if (signal?.aborted) {
+      this.stopped = true;
+      this.fail(new TaskCancelledError(this, 'its signal was already aborted', signal.reason));
+      return;
+    }
+    const onAbort = () => this.cancel(false, new TaskCancelledError(this, 'its signal aborted', signal!.reason));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = timeout === undefined ? undefined : setTimeout(() => this.cancel(false, new TaskTimeoutError(this, timeout)), timeout);
+    this.#unlimit = () => {
+      signal?.removeEventListener('abort', onAbort);
+      if (timer !== undefined) clearTimeout(timer);
+    };
   }
 
   get actorId(): string | undefined {
@@ -109,10 +129,10 @@ export class Task implements ContextSource, Cancellable, TaskSite {
   }
 
   /** cancel(ref): a queued call never runs; a running one has its signal aborted; either rejects at once (G11). */
-  cancel(force: boolean): void {
+  cancel(force: boolean, error?: Error): void {
     if (this.settledOutput) return;
     const wasRunning = this.running;
-    this.stop(new TaskCancelledError(this));
+    this.stop(error ?? new TaskCancelledError(this));
     if (wasRunning) this.host.cancelRunning?.(this, force);
   }
 
@@ -279,6 +299,10 @@ export class Task implements ContextSource, Cancellable, TaskSite {
   }
 
   #finish(ok: boolean): void {
+    if (this.#unlimit !== undefined) {
+      this.#unlimit();
+      this.#unlimit = undefined;
+    }
     this.host.settled?.(this);
     if (this.#startedAt !== 0 && events.listenerCount('task:end') > 0) {
       events.emit('task:end', { taskId: this.id, actorId: this.actorId, method: this.method, ok, ms: performance.now() - this.#startedAt });

@@ -282,6 +282,7 @@ class Foreign {
       className: w.className,
       methods,
       groups: new Map([[undefined, Infinity]]),
+      kind: 'foreign',
       call: (method, args, call) => this.#call(w, method, args, call),
     };
     h = makeHandle(target) as object;
