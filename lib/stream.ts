@@ -316,9 +316,62 @@ export class ObjectRefGenerator<T = unknown, R = unknown> implements AsyncIterab
     return (c.ended || c.detached) && c.buffered === 0 && !c.hasUntakenError;
   }
 
-  /** The items' values directly; throws at the error item. */
-  async *values(): AsyncGenerator<T, void, undefined> {
-    for await (const ref of this) yield await ref;
+  /**
+   * The items' values directly; throws at the error item. Its `return()` closes the stream at once, even
+   * while a `next()` is pending (an async generator's would wait for that item first), so
+   * `Readable.from(gen.values())` destroyed stops the producer at its next yield.
+   */
+  values(): AsyncIterableIterator<T, void, undefined> {
+    const gen = this;
+    let finished = false;
+    const end: IteratorReturnResult<void> = { done: true, value: undefined };
+    return {
+      async next(): Promise<IteratorResult<T, void>> {
+        if (finished) return end;
+        const r = await gen.next();
+        if (r.done || finished) {
+          finished = true;
+          return end;
+        }
+        try {
+          return { done: false, value: await r.value };
+        } catch (e) {
+          finished = true;
+          throw e;
+        }
+      },
+      async return(): Promise<IteratorResult<T, void>> {
+        finished = true;
+        await gen.return();
+        return end;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /**
+   * A Web `ReadableStream` of the items' values, pulled as its reader reads; it errors at the error item,
+   * and its `cancel()` closes this stream (the producer stops at its next yield). A stream of `Uint8Array`s
+   * is a response body as it is: `new Response(gen.toReadableStream())`; text can go through a
+   * `TextEncoderStream` first.
+   */
+  toReadableStream(): ReadableStream<T> {
+    const it = this.values();
+    return new ReadableStream<T>(
+      {
+        async pull(controller) {
+          const r = await it.next();
+          if (r.done) controller.close();
+          else controller.enqueue(r.value);
+        },
+        async cancel() {
+          await it.return!();
+        },
+      },
+      { highWaterMark: 0 },
+    );
   }
 
   get [Symbol.toStringTag](): string {
