@@ -188,9 +188,13 @@ export interface RuntimeStats {
   readonly actors: number;
   /** Objects the runtime holds for refs not yet taken: stream items produced and not taken with next() (G9). */
   readonly storedObjects: number;
+  /** Pool workers that have started and take calls (0 until the pool starts: first threaded use, or
+   *  `init({ prestart: true })` / `ready()`). */
+  readonly workers: number;
 }
 
 /** Counts of what the runtime holds now. */
 export function stats(): RuntimeStats {
-  return { actors: runtime().actors.size, storedObjects: store.objects };
+  const rt = runtime();
+  return { actors: rt.actors.size, storedObjects: store.objects, workers: rt.workersUp };
 }

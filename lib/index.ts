@@ -3,7 +3,7 @@ export { Actor, actor, defineActor, method, type ActorStatics } from './actor.js
 export { remote, type RemoteFunction } from './remote-function.js';
 export { get, wait, put, cancel, kill, getActor, actorInfo, stats, type ActorInfo, type RuntimeStats } from './api.js';
 export { taskContext, type TaskContext } from './context.js';
-export { init, shutdown, type InitOptions } from './runtime.js';
+export { init, ready, shutdown, type InitOptions } from './runtime.js';
 export { events, type TroupeEvents, type ActorStateEvent, type TaskStartEvent, type TaskEndEvent } from './events.js';
 export { ObjectRef } from './ref.js';
 export { ObjectRefGenerator } from './stream.js';

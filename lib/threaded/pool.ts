@@ -72,6 +72,10 @@ export class WorkerSlot {
   readonly creates = new Map<string, { resolve(): void; reject(e: Error): void }>();
   readonly tenants = new Set<Tenant>();
   dead = false;
+  /** Resolves once the worker has loaded and takes calls ('up'); rejects if it dies first. */
+  readonly up: Promise<void>;
+  isUp = false;
+  #up: { resolve(): void; reject(e: Error): void } | undefined;
   #refs = 0;
 
   constructor(
@@ -80,6 +84,8 @@ export class WorkerSlot {
     readonly dedicated: boolean,
     resourceLimits: ResourceLimits | undefined,
   ) {
+    this.up = new Promise<void>((resolve, reject) => (this.#up = { resolve, reject }));
+    this.up.catch(() => {}); // nobody may wait for it: its death is told to tenants and calls
     const boot: WorkerBoot = { index, flow: newFlowBuffer() };
     this.flow = new MainFlow(boot.flow);
     const { entry, eval: isEval } = workerEntry();
@@ -156,6 +162,9 @@ export class WorkerSlot {
         return this.pool.router?.cancelOut(this, m);
       case 'creditout':
         return this.pool.router?.creditOut(this, m);
+      case 'up':
+        this.isUp = true;
+        return this.#up?.resolve();
     }
   }
 
@@ -180,6 +189,7 @@ export class WorkerSlot {
   #died(cause: Error): void {
     if (this.dead) return;
     this.dead = true;
+    this.#up?.reject(cause);
     this.channel.closed = true;
     this.pool.forget(this);
     this.pool.router?.workerDied(this);
@@ -235,6 +245,20 @@ export class Pool {
       this.#shared.push(best);
     }
     return best;
+  }
+
+  /** Starts the shared workers up to `size` now (a warm start); resolves when every one takes calls. */
+  prestart(): Promise<void> {
+    while (this.#shared.length < this.size) this.#shared.push(new WorkerSlot(this, this.#index++, false, undefined));
+    return Promise.all(this.#shared.map((s) => s.up)).then(() => undefined);
+  }
+
+  /** Live workers that have loaded and take calls. */
+  get upWorkers(): number {
+    let n = 0;
+    for (const s of this.#shared) if (s.isUp) n++;
+    for (const s of this.#dedicated) if (s.isUp) n++;
+    return n;
   }
 
   forget(slot: WorkerSlot): void {

@@ -151,7 +151,11 @@ export type LoneResult = readonly [kind: 2, id: number, v: unknown];
 export type LoneBatch = readonly [kind: 0, ...messages: (LoneCall | LoneResult)[]];
 
 export type ToWorker = CreateMsg | CallMsg | CancelMsg | CreditMsg | ReleaseMsg | ReplyMsg;
-export type ToMain = CreatedMsg | ResultMsg | ItemsMsg | CallOutMsg | CancelOutMsg | CreditOutMsg;
+/** A worker's first message: its modules are loaded and it takes calls (Pool.prestart waits for it). */
+export interface UpMsg {
+  readonly t: 'up';
+}
+export type ToMain = CreatedMsg | ResultMsg | ItemsMsg | CallOutMsg | CancelOutMsg | CreditOutMsg | UpMsg;
 
 /** What a worker is told when it starts (workerData). */
 export interface WorkerBoot {

@@ -376,3 +376,6 @@ class Foreign {
 }
 
 const foreign = new Foreign();
+
+// Loaded: tell the main thread this worker takes calls (a warm start waits for it: Pool.prestart).
+channel.send({ t: 'up' });
