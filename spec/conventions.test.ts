@@ -292,3 +292,29 @@ describe('issue11 mistakes that used to pass silently are clear errors', () => {
     assert.equal(plain instanceof Svc, true);
   });
 });
+
+describe('issue11 what the backpressure guidance says', () => {
+  test('G10 A1 a stream paused by backpressure holds an actor that runs one call at a time, until it is read or closed', async () => {
+    @actor()
+    class OneAtATime extends Actor {
+      *items(n: number): Generator<number> {
+        for (let i = 0; i < n; i++) yield i;
+      }
+      ping(): string {
+        return 'pong';
+      }
+    }
+    const a = OneAtATime.remote();
+    const gen = a.items.options({ backpressure: 2 }).remote(100);
+    let answered = false;
+    const ping = a.ping.remote().then((v) => {
+      answered = true;
+      return v;
+    });
+    await sleep(30);
+    assert.equal(answered, false, 'the later call waits behind the paused stream');
+    await gen.return();
+    assert.equal(await ping, 'pong', 'closing the stream lets it run');
+  });
+});
+
