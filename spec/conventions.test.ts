@@ -17,7 +17,7 @@ import {
   TaskTimeoutError,
   type ObjectRef,
 } from '../lib/index.js';
-import { Waiter } from './helpers/conventions-actors.js';
+import { PingTarget, Relay, Waiter } from './helpers/conventions-actors.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -189,6 +189,19 @@ describe('issue11 signal and timeout per call', () => {
         if (seen === 0) await sleep(10);
       }
       assert.equal(seen, 1, 'the worker\'s method saw its signal abort');
+    } finally {
+      await shutdown();
+    }
+  });
+
+  test('inside a worker, a call through a handle refuses transfer, signal and timeout, naming the option', { timeout: 30_000 }, async () => {
+    try {
+      const r = Relay.remote();
+      const target = PingTarget.remote();
+      for (const k of ['timeout', 'signal', 'transfer'] as const) {
+        assert.match(await r.tryOptions.remote(target, k), new RegExp(`PingTarget\\.ping\\.options\\(\\): ${k} is not supported on a call made inside a worker through a handle`));
+      }
+      assert.equal(await r.tryOptions.remote(target, 'backpressure-free'), 'accepted');
     } finally {
       await shutdown();
     }
