@@ -4,7 +4,10 @@
 // stream: the producer stops at its next yield and its finally block runs. Types are checked by the build:
 // no cast is needed under TypeScript's ES2023 libs with @types/node.
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pipeline, Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { Actor, actor, TaskError, type ObjectRefGenerator } from '../lib/index.js';
 
@@ -117,5 +120,38 @@ describe('issue11 Node Readable: Readable.from(gen.values())', () => {
     await it.return!();
     assert.deepEqual(await pending, { done: true, value: undefined }, 'the pending next() answers done');
     await stops(f0, 'values().return()');
+  });
+
+  test('into an HTTP response with pipeline(): a client that disconnects mid-stream stops the producer', { timeout: 20_000 }, async () => {
+    const s = Source.remote();
+    const f0 = counts.finals;
+    let piped: Error | null | undefined;
+    const server = http.createServer((_req, res) => {
+      pipeline(Readable.from(s.endless.remote(3).values()), res, (e) => (piped = e));
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const got = await new Promise<string>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port, path: '/' }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            body += c;
+            if (body.includes('t2')) {
+              req.destroy();
+              resolve(body);
+            }
+          });
+        });
+        req.on('error', (e) => (e.message.includes('socket hang up') || (e as { code?: string }).code === 'ECONNRESET' ? undefined : reject(e)));
+      });
+      assert.ok(got.startsWith('t0t1t2'), got);
+      await stops(f0, 'the client disconnected');
+      assert.ok(piped instanceof Error, 'pipeline saw the response close early');
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
