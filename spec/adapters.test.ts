@@ -42,7 +42,7 @@ class Source extends Actor {
 }
 
 async function stops(f0: number, what: string): Promise<void> {
-  for (let i = 0; i < 200 && counts.finals === f0; i++) await sleep(5);
+  for (let i = 0; i < 400 && counts.finals === f0; i++) await sleep(10);
   assert.equal(counts.finals - f0, 1, `${what}: the producer's finally ran`);
   const p = counts.produced;
   await sleep(30);
