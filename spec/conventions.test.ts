@@ -156,7 +156,7 @@ describe('issue11 signal and timeout per call', () => {
     let error: unknown;
     let n = 0;
     try {
-      for await (const ref of s.ticks.options({ timeout: 60 }).remote(5)) {
+      for await (const ref of s.ticks.options({ timeout: 200 }).remote(5)) {
         await ref;
         n++;
       }
