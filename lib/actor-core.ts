@@ -54,6 +54,10 @@ export class ActorCore implements TaskHost, HandleTarget {
   get actorId(): string {
     return this.id;
   }
+  /** HandleTarget: a threaded actor's calls cross to a worker. */
+  get kind(): 'threaded' | undefined {
+    return this.options.mode === 'threaded' ? 'threaded' : undefined;
+  }
   get name(): string | undefined {
     return this.options.name;
   }
@@ -119,7 +123,7 @@ export class ActorCore implements TaskHost, HandleTarget {
     if (this.#death !== undefined) return deadOutput(method, this.#death);
     const task = new Task(this, method, args, call, hasRefs);
     if (args !== given) task.handlesInArgs = true;
-    this.#executor.submit(task);
+    if (!task.settledOutput) this.#executor.submit(task); // settled: its signal was already aborted
     return task.output();
   }
 

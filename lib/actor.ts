@@ -87,6 +87,13 @@ export function classInfo(cls: Function): ClassInfo {
   const methods = methodsOf(cls, defaults);
   const groups = groupLimits(options);
   for (const m of methods.values()) {
+    // Options that would do nothing on this method (issue 11): refused, naming the class and the method.
+    if (m.options?.backpressure !== undefined && !m.stream) {
+      throw new TypeError(`${className}.${m.name}: @method backpressure applies to a stream, and ${m.name} is not a generator method (it returns one value)`);
+    }
+    if (m.options?.transfer === true && options.mode !== 'threaded') {
+      throw new TypeError(`${className}.${m.name}: @method transfer moves buffers to a worker thread, and ${className} runs in this thread (mode '${options.mode ?? 'sync'}')`);
+    }
     const g = m.call.concurrencyGroup;
     if (g !== undefined && !groups.has(g)) {
       throw new TypeError(`${className}.${m.name}: @method concurrencyGroup '${g}' is not declared in the actor's concurrencyGroups`);

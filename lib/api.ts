@@ -1,5 +1,5 @@
 // The functions that act on refs, streams and handles: get, wait, put, cancel, kill, getActor, actorInfo.
-import { GetTimeoutError } from './errors.js';
+import { GetTimeoutError, showValue } from './errors.js';
 import { handleTarget, type HandleTarget } from './handle.js';
 import { ObjectRef, refs } from './ref.js';
 import { runtime } from './runtime.js';
@@ -21,7 +21,7 @@ function checkRef(x: unknown, where: string): ObjectRef<unknown> {
 
 function checkTimeout(timeout: unknown, where: string): void {
   if (timeout !== undefined && !(typeof timeout === 'number' && timeout >= 0)) {
-    throw new TypeError(`${where}: timeout must be a number of milliseconds >= 0, got ${String(timeout)}`);
+    throw new TypeError(`${where}: timeout must be a number of milliseconds >= 0, got ${showValue(timeout)}`);
   }
 }
 
@@ -77,7 +77,7 @@ export function wait<T extends Waitable>(items: readonly T[], options?: { numRet
   const numReturns = options?.numReturns ?? 1;
   const timeout = options?.timeout;
   if (!Number.isInteger(numReturns) || numReturns < 1 || numReturns > Math.max(1, items.length)) {
-    throw new TypeError(`wait: numReturns must be an integer from 1 to the number of items (${items.length}), got ${String(numReturns)}`);
+    throw new TypeError(`wait: numReturns must be an integer from 1 to the number of items (${items.length}), got ${showValue(numReturns)}`);
   }
   checkTimeout(timeout, 'wait');
   const split = (): [T[], T[]] => {
@@ -179,9 +179,13 @@ export interface RuntimeStats {
   readonly actors: number;
   /** Objects the runtime holds for refs not yet taken: stream items produced and not taken with next() (G9). */
   readonly storedObjects: number;
+  /** Pool workers that have started and take calls (0 until the pool starts: first threaded use, or
+   *  `init({ prestart: true })` / `ready()`). */
+  readonly workers: number;
 }
 
 /** Counts of what the runtime holds now. */
 export function stats(): RuntimeStats {
-  return { actors: runtime().actors.size, storedObjects: store.objects };
+  const rt = runtime();
+  return { actors: rt.actors.size, storedObjects: store.objects, workers: rt.workersUp };
 }

@@ -80,16 +80,27 @@ export class WorkerCrashedError extends TroupeError {
   }
 }
 
-/** The call was cancelled with `cancel()` (G11). */
+/** The call was cancelled: `cancel()` (G11), its `signal` aborted, or its stream was dropped. */
 export class TaskCancelledError extends TroupeError {
   override name = 'TaskCancelledError';
   override get code(): TroupeErrorCode {
     return 'TROUPE_TASK_CANCELLED';
   }
   readonly taskId: number;
-  constructor(site: TaskSite) {
-    super(`${siteLabel(site)} (task ${site.taskId}) was cancelled`);
+  constructor(site: TaskSite, why?: string, cause?: unknown) {
+    super(`${siteLabel(site)} (task ${site.taskId}) was cancelled${why === undefined ? '' : `: ${why}`}`, cause === undefined ? undefined : { cause });
     this.taskId = site.taskId;
+  }
+}
+
+/** The call's `timeout` (`.options({ timeout })`) ran out: it was cancelled. */
+export class TaskTimeoutError extends TaskCancelledError {
+  override name = 'TaskTimeoutError';
+  /** The timeout, in milliseconds. */
+  readonly timeout: number;
+  constructor(site: TaskSite, timeout: number) {
+    super(site, `it timed out after ${timeout} ms (its timeout option)`);
+    this.timeout = timeout;
   }
 }
 
@@ -134,6 +145,16 @@ export class DefinitionNotFoundError extends TroupeError {
 
 export function actorLabel(actor: { id: string; className: string; name?: string | undefined }): string {
   return actor.name === undefined ? `${actor.className}#${actor.id}` : `${actor.className} '${actor.name}' (#${actor.id})`;
+}
+
+/** A value as an error message shows it: strings quoted (`got '4'`, so a string is told from a number). */
+export function showValue(v: unknown): string {
+  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'symbol' || typeof v === 'function') return typeof v;
+  if (Array.isArray(v)) return 'an array';
+  if (v !== null && typeof v === 'object') return 'an object';
+  return String(v);
 }
 
 function describe(e: unknown): string {

@@ -3,7 +3,7 @@ export { Actor, actor, defineActor, method, type ActorStatics } from './actor.js
 export { remote, type RemoteFunction } from './remote-function.js';
 export { get, wait, put, cancel, kill, getActor, actorInfo, stats, type ActorInfo, type CancelOptions, type RuntimeStats } from './api.js';
 export { taskContext, type TaskContext } from './context.js';
-export { init, shutdown, type InitOptions } from './runtime.js';
+export { init, ready, shutdown, type InitOptions } from './runtime.js';
 export { events, type TroupeEvents, type ActorStateEvent, type TaskStartEvent, type TaskEndEvent } from './events.js';
 export { ObjectRef } from './ref.js';
 export { ObjectRefGenerator } from './stream.js';
@@ -13,12 +13,13 @@ export {
   ActorDiedError,
   WorkerCrashedError,
   TaskCancelledError,
+  TaskTimeoutError,
   GetTimeoutError,
   ActorNotFoundError,
   SerializationError,
   DefinitionNotFoundError,
   type TroupeErrorCode,
 } from './errors.js';
-export type { ActorMode, ActorOptions, MethodOptions, CallOptions, RemoteFunctionOptions, ErrorClass } from './options.js';
+export type { ActorMode, ActorOptions, MethodOptions, CallOptions, PerCallOptions, RemoteFunctionOptions, ErrorClass } from './options.js';
 export type { ActorHandle, RemoteMethod, RemoteCall, RemoteOutput, RemoteArgs, ActorFactory } from './types.js';
 export type { LifecycleState } from './lifecycle.js';

@@ -1,5 +1,7 @@
 // The options users pass (actor, method, call, remote function), their defaults, and their validation:
-// a bad option is a TypeError at the moment it is given, naming the option and where it was given.
+// a bad option is a TypeError at the moment it is given, naming the option and where it was given; so is
+// an option that would do nothing where it is given (refuse()).
+import { showValue } from './errors.js';
 
 export type ActorMode = 'sync' | 'async' | 'threaded';
 
@@ -53,7 +55,17 @@ export interface MethodOptions {
   transfer?: boolean;
 }
 
-export type CallOptions = MethodOptions;
+/** What only one call can be given (`.options()` of a method or remote function), never `@method`. */
+export interface PerCallOptions {
+  /** Cancels the call, or the stream, when it aborts (as cancel() does); an already-aborted signal rejects
+   *  the call at once and it never runs. The method sees it through `taskContext().signal`. */
+  signal?: AbortSignal;
+  /** Milliseconds from the call (time queued included): then the call, or the stream, is cancelled and
+   *  rejects with a TaskTimeoutError naming the call and the time. */
+  timeout?: number;
+}
+
+export interface CallOptions extends MethodOptions, PerCallOptions {}
 
 export interface RemoteFunctionOptions {
   backpressure?: number;
@@ -69,6 +81,8 @@ export interface RemoteFunctionOptions {
 
 /** Call options with every default applied. */
 export interface ResolvedCall {
+  readonly signal?: AbortSignal | undefined;
+  readonly timeout?: number | undefined;
   readonly backpressure: number;
   readonly concurrencyGroup: string | undefined;
   readonly maxRetries: number;
@@ -92,6 +106,10 @@ const ACTOR_KEYS = new Set([
 ]);
 const CALL_KEYS = new Set(['backpressure', 'concurrencyGroup', 'maxRetries', 'retryExceptions', 'maxTaskRetries', 'transfer']);
 const FUNCTION_KEYS = new Set(['backpressure', 'maxRetries', 'retryExceptions', 'mode', 'transfer', 'module']);
+const PER_CALL_KEYS = ['signal', 'timeout'] as const;
+const withPerCall = (keys: Set<string>): Set<string> => new Set([...keys, ...PER_CALL_KEYS]);
+const ONE_CALL_KEYS = withPerCall(CALL_KEYS);
+const ONE_FUNCTION_CALL_KEYS = withPerCall(FUNCTION_KEYS);
 
 function fail(where: string, msg: string): never {
   throw new TypeError(`${where}: ${msg}`);
@@ -99,13 +117,23 @@ function fail(where: string, msg: string): never {
 
 function checkObject(o: unknown, where: string, keys: Set<string>): asserts o is Record<string, unknown> {
   if (o === null || typeof o !== 'object') fail(where, `options must be an object, got ${typeof o}`);
-  for (const k of Object.keys(o)) if (!keys.has(k)) fail(where, `unknown option '${k}' (known: ${[...keys].join(', ')})`);
+  for (const k of Object.keys(o)) {
+    if (keys.has(k)) continue;
+    if ((PER_CALL_KEYS as readonly string[]).includes(k)) fail(where, `${k} is given per call, with .options({ ${k} }).remote(...), not here`);
+    fail(where, `unknown option '${k}' (known: ${[...keys].join(', ')})`);
+  }
+}
+
+function checkPerCall(o: Record<string, unknown>, where: string): void {
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) fail(where, `signal must be an AbortSignal, got ${showValue(o.signal)}`);
+  const t = o.timeout;
+  if (t !== undefined && !(typeof t === 'number' && t > 0 && Number.isFinite(t))) fail(where, `timeout must be a number of milliseconds > 0, got ${showValue(t)}`);
 }
 
 function count(where: string, key: string, v: unknown, min: number, infinite: boolean): void {
   if (v === undefined) return;
   const ok = typeof v === 'number' && v >= min && (Number.isInteger(v) || (infinite && v === Infinity));
-  if (!ok) fail(where, `${key} must be an integer >= ${min}${infinite ? ' or Infinity' : ''}, got ${String(v)}`);
+  if (!ok) fail(where, `${key} must be an integer >= ${min}${infinite ? ' or Infinity' : ''}, got ${showValue(v)}`);
 }
 
 export function checkActorOptions(o: unknown, where: string): ActorOptions {
@@ -113,12 +141,12 @@ export function checkActorOptions(o: unknown, where: string): ActorOptions {
   checkObject(o, where, ACTOR_KEYS);
   const { mode, name, concurrencyGroups } = o;
   if (mode !== undefined && mode !== 'sync' && mode !== 'async' && mode !== 'threaded') {
-    fail(where, `mode must be 'sync', 'async' or 'threaded', got ${String(mode)}`);
+    fail(where, `mode must be 'sync', 'async' or 'threaded', got ${showValue(mode)}`);
   }
   count(where, 'maxConcurrency', o.maxConcurrency, 1, true);
   count(where, 'maxRestarts', o.maxRestarts, 0, true);
   count(where, 'maxTaskRetries', o.maxTaskRetries, 0, true);
-  if (name !== undefined && (typeof name !== 'string' || name === '')) fail(where, `name must be a non-empty string, got ${String(name)}`);
+  if (name !== undefined && (typeof name !== 'string' || name === '')) fail(where, `name must be a non-empty string, got ${showValue(name)}`);
   if (o.getIfExists !== undefined && typeof o.getIfExists !== 'boolean') fail(where, 'getIfExists must be a boolean');
   if (o.getIfExists && name === undefined) fail(where, 'getIfExists needs a name');
   if (concurrencyGroups !== undefined) {
@@ -140,7 +168,7 @@ export function checkActorOptions(o: unknown, where: string): ActorOptions {
     if (o.resourceLimits === null || typeof o.resourceLimits !== 'object') fail(where, 'resourceLimits must be an object');
   }
   if (o.module !== undefined && (typeof o.module !== 'string' || !/^(file|data):/.test(o.module))) {
-    fail(where, `module must be a file: URL such as import.meta.url, got ${String(o.module)}`);
+    fail(where, `module must be a file: URL such as import.meta.url, got ${showValue(o.module)}`);
   }
   return o as ActorOptions;
 }
@@ -148,7 +176,7 @@ export function checkActorOptions(o: unknown, where: string): ActorOptions {
 function checkCallShape(o: Record<string, unknown>, where: string): void {
   const bp = o.backpressure;
   if (bp !== undefined && !(typeof bp === 'number' && Number.isInteger(bp) && bp >= 1)) {
-    fail(where, `backpressure must be an integer >= 1 (items the producer may run ahead), got ${String(bp)}`);
+    fail(where, `backpressure must be an integer >= 1 (items the producer may run ahead), got ${showValue(bp)}`);
   }
   count(where, 'maxRetries', o.maxRetries, 0, true);
   count(where, 'maxTaskRetries', o.maxTaskRetries, 0, true);
@@ -160,30 +188,34 @@ function checkCallShape(o: Record<string, unknown>, where: string): void {
   if (o.transfer !== undefined && typeof o.transfer !== 'boolean') fail(where, 'transfer must be a boolean');
 }
 
-export function checkCallOptions(o: unknown, where: string): MethodOptions {
-  checkObject(o, where, CALL_KEYS);
+/** Checks method options (`@method`), or with `perCall` the options of one call (signal, timeout too). */
+export function checkCallOptions(o: unknown, where: string, perCall = false): CallOptions {
+  checkObject(o, where, perCall ? ONE_CALL_KEYS : CALL_KEYS);
   checkCallShape(o, where);
-  return o as MethodOptions;
+  if (perCall) checkPerCall(o, where);
+  return o as CallOptions;
 }
 
-export function checkFunctionOptions(o: unknown, where: string): RemoteFunctionOptions {
+/** Checks a remote function's options (`remote(fn, o)`), or with `perCall` those of `.options(o)`. */
+export function checkFunctionOptions(o: unknown, where: string, perCall = false): RemoteFunctionOptions & PerCallOptions {
   if (o === undefined) return {};
-  checkObject(o, where, FUNCTION_KEYS);
+  checkObject(o, where, perCall ? ONE_FUNCTION_CALL_KEYS : FUNCTION_KEYS);
   checkCallShape(o, where);
-  if (o.mode !== undefined && o.mode !== 'inline' && o.mode !== 'threaded') fail(where, `mode must be 'inline' or 'threaded', got ${String(o.mode)}`);
+  if (perCall) checkPerCall(o, where);
+  if (o.mode !== undefined && o.mode !== 'inline' && o.mode !== 'threaded') fail(where, `mode must be 'inline' or 'threaded', got ${showValue(o.mode)}`);
   if (o.module !== undefined && (typeof o.module !== 'string' || !/^(file|data):/.test(o.module))) {
-    fail(where, `module must be a file: URL such as import.meta.url, got ${String(o.module)}`);
+    fail(where, `module must be a file: URL such as import.meta.url, got ${showValue(o.module)}`);
   }
-  return o as RemoteFunctionOptions;
+  return o as RemoteFunctionOptions & PerCallOptions;
 }
 
 /** Later layers override earlier ones; undefined keys leave the earlier value. */
-export function resolveCall(base: ResolvedCall, ...layers: (MethodOptions | undefined)[]): ResolvedCall {
+export function resolveCall(base: ResolvedCall, ...layers: (CallOptions | undefined)[]): ResolvedCall {
   let out: { -readonly [K in keyof ResolvedCall]: ResolvedCall[K] } | undefined;
   for (const l of layers) {
     if (l === undefined) continue;
     out ??= { ...base };
-    for (const k of Object.keys(l) as (keyof MethodOptions)[]) {
+    for (const k of Object.keys(l) as (keyof CallOptions)[]) {
       const v = l[k];
       if (v !== undefined) (out as Record<string, unknown>)[k] = v;
     }

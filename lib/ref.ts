@@ -7,10 +7,12 @@ const OK = 1;
 const FAILED = 2;
 type State = typeof PENDING | typeof OK | typeof FAILED;
 
-/** What `cancel(ref)` reaches through a ref: the task that will settle it. */
+/** What `cancel(ref)` reaches through a ref: the task that will settle it (with `error`, or a
+ *  TaskCancelledError). */
 export interface Cancellable {
-  /** `recursive` (the default): the calls and tasks it submitted that have not settled are cancelled too (G11). */
-  cancel(force: boolean, recursive?: boolean): void;
+  /** `recursive` (the default): the calls and tasks it submitted that have not settled are cancelled too
+   *  (G11); `error`: what its output fails with instead of a TaskCancelledError (a signal's, a timeout's). */
+  cancel(force: boolean, recursive?: boolean, error?: Error): void;
 }
 
 /** Module-internal operations on refs: never exported from the package index. */
@@ -59,6 +61,16 @@ export class ObjectRef<T = unknown> implements PromiseLike<T> {
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B> {
     return this.#toPromise().then(onFulfilled, onRejected);
+  }
+
+  /** As Promise.prototype.catch: a promise of the value, or of what `onRejected` makes of the error. */
+  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<T | B> {
+    return this.#toPromise().catch(onRejected);
+  }
+
+  /** As Promise.prototype.finally: `onFinally` runs once the ref settles; the promise keeps its outcome. */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.#toPromise().finally(onFinally);
   }
 
   get [Symbol.toStringTag](): string {

@@ -3,7 +3,7 @@
 // and retryExceptions (G12).
 import { isMainThread } from 'node:worker_threads';
 import { TroupeError } from './errors.js';
-import { checkFunctionOptions, DEFAULT_CALL, resolveCall, type RemoteFunctionOptions, type ResolvedCall } from './options.js';
+import { checkFunctionOptions, DEFAULT_CALL, resolveCall, type PerCallOptions, type RemoteFunctionOptions, type ResolvedCall } from './options.js';
 import type { ObjectRef } from './ref.js';
 import { microtask } from './microtask.js';
 import { runtime } from './runtime.js';
@@ -15,7 +15,7 @@ import type { RemoteCall } from './types.js';
 
 /** A function made remote: `.remote(...args)` runs it as a task; `.options(o).remote(...)` with options. */
 export interface RemoteFunction<A extends readonly unknown[], R> extends RemoteCall<A, R> {
-  options(options: RemoteFunctionOptions): RemoteCall<A, R>;
+  options(options: RemoteFunctionOptions & PerCallOptions): RemoteCall<A, R>;
   readonly name: string;
 }
 
@@ -27,6 +27,7 @@ export function remote<F extends (...args: any[]) => any>(
   const name = fn.name || 'anonymous';
   const callable: Callable = { name, fn, stream: isGeneratorFunction(fn) };
   const o = checkFunctionOptions(options, `remote(${name})`);
+  refuseIdle(o, callable, `remote(${name})`);
   let at: Location | undefined;
   if (o.mode === 'threaded') {
     if (!fn.name) throw new TroupeError("remote(fn, { mode: 'threaded' }): the function needs a name, by which a worker finds it");
@@ -43,6 +44,7 @@ export function remote<F extends (...args: any[]) => any>(
     const rt = runtime();
     const sent = at !== undefined ? rt.functions.check(args, where) : args;
     const task = new Task(rt, callable, sent, call, hasRefs);
+    if (task.settledOutput) return task.output(); // its signal was already aborted: it never runs
     if (sent !== args) task.handlesInArgs = true;
     rt.tasks.add(task);
     if (at !== undefined) rt.functions.submit(task, at);
@@ -52,9 +54,10 @@ export function remote<F extends (...args: any[]) => any>(
   return {
     name,
     remote: ((...args: unknown[]) => submit(args, defaults)) as RemoteFunction<Parameters<F>, ReturnType<F>>['remote'],
-    options(more: RemoteFunctionOptions) {
-      const extra = checkFunctionOptions(more, `${name}.options()`);
+    options(more: RemoteFunctionOptions & PerCallOptions) {
+      const extra = checkFunctionOptions(more, `${name}.options()`, true);
       if (extra.mode !== undefined && extra.mode !== (o.mode ?? 'inline')) throw new TypeError(`${name}.options(): mode is set by remote(), not per call`);
+      refuseIdle({ ...extra, mode: o.mode }, callable, `${name}.options()`);
       const call = resolveCall(defaults, callOptions(extra));
       return { remote: ((...args: unknown[]) => submit(args, call)) as RemoteCall<Parameters<F>, ReturnType<F>>['remote'] };
     },
@@ -62,7 +65,17 @@ export function remote<F extends (...args: any[]) => any>(
 }
 
 /** The per-call part of a remote function's options. */
-function callOptions(o: RemoteFunctionOptions) {
-  const { backpressure, maxRetries, retryExceptions, transfer } = o;
-  return { backpressure, maxRetries, retryExceptions, transfer };
+function callOptions(o: RemoteFunctionOptions & PerCallOptions) {
+  const { backpressure, maxRetries, retryExceptions, transfer, signal, timeout } = o;
+  return { backpressure, maxRetries, retryExceptions, transfer, signal, timeout };
+}
+
+/** Refuses the options that would do nothing for this function (issue 11). */
+function refuseIdle(o: RemoteFunctionOptions, callable: Callable, where: string): void {
+  if (o.backpressure !== undefined && !callable.stream) {
+    throw new TypeError(`${where}: backpressure applies to a stream, and ${callable.name} is not a generator function (it returns one value)`);
+  }
+  if (o.transfer === true && o.mode !== 'threaded') {
+    throw new TypeError(`${where}: transfer moves buffers to a worker thread, and ${callable.name} runs in this thread (mode 'inline': arguments are passed by reference)`);
+  }
 }

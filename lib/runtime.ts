@@ -8,7 +8,7 @@ import { ThreadedFunctions } from './threaded/functions.js';
 import { MainWire } from './threaded/main-wire.js';
 import { Pool } from './threaded/pool.js';
 import { creation, type ClassInfo } from './actor.js';
-import { ActorDiedError, ActorNotFoundError, TaskCancelledError, TroupeError, actorLabel } from './errors.js';
+import { ActorDiedError, ActorNotFoundError, TaskCancelledError, TroupeError, actorLabel, showValue } from './errors.js';
 import { useAsyncContext } from './context.js';
 import type { ActorOptions } from './options.js';
 import type { Task, TaskHost } from './task.js';
@@ -21,6 +21,9 @@ export interface InitOptions {
   /** Make taskContext() work after an await, through AsyncLocalStorage (default false: on Node 20 it makes
    *  every await in the process slower; without it, call taskContext() before the method's first await). */
   asyncContext?: boolean;
+  /** Start the pool's workers now rather than at the first threaded call (a warm start; `await ready()`
+   *  tells when they are up). Default false. */
+  prestart?: boolean;
 }
 
 export class Runtime implements ActorOwner, TaskHost {
@@ -37,6 +40,11 @@ export class Runtime implements ActorOwner, TaskHost {
   #pool: Pool | undefined;
 
   constructor(readonly workers: number | undefined = undefined) {}
+
+  /** Live pool workers that take calls (0 before the pool starts). */
+  get workersUp(): number {
+    return this.#pool?.upWorkers ?? 0;
+  }
 
   /** The worker pool, started on first need. */
   pool(): Pool {
@@ -113,14 +121,24 @@ export function runtime(): Runtime {
 export function init(options?: InitOptions): void {
   if (options !== undefined) {
     if (options === null || typeof options !== 'object') throw new TypeError('init: options must be an object');
-    for (const k of Object.keys(options)) if (k !== 'asyncContext' && k !== 'workers') throw new TypeError(`init: unknown option '${k}' (known: asyncContext, workers)`);
-    if (options.asyncContext !== undefined && typeof options.asyncContext !== 'boolean') throw new TypeError('init: asyncContext must be a boolean');
+    for (const k of Object.keys(options)) if (k !== 'asyncContext' && k !== 'workers' && k !== 'prestart') throw new TypeError(`init: unknown option '${k}' (known: asyncContext, workers, prestart)`);
+    if (options.asyncContext !== undefined && typeof options.asyncContext !== 'boolean') throw new TypeError(`init: asyncContext must be a boolean, got ${showValue(options.asyncContext)}`);
+    if (options.prestart !== undefined && typeof options.prestart !== 'boolean') throw new TypeError(`init: prestart must be a boolean, got ${showValue(options.prestart)}`);
     const w = options.workers;
-    if (w !== undefined && !(Number.isInteger(w) && w >= 1)) throw new TypeError(`init: workers must be an integer >= 1, got ${String(w)}`);
+    if (w !== undefined && !(Number.isInteger(w) && w >= 1)) throw new TypeError(`init: workers must be an integer >= 1, got ${showValue(w)}`);
   }
   if (current !== undefined) throw new TroupeError('init: a runtime is already running; call shutdown() first');
   current = new Runtime(options?.workers);
   useAsyncContext(options?.asyncContext ?? false);
+  if (options?.prestart) void current.pool().prestart().catch(() => {}); // a worker that fails to start fails its first call
+}
+
+/** Starts the pool's workers (up to `init({ workers })`) if they are not running, and resolves once every
+ *  one has loaded and takes calls: pay the workers' start-up (150-170 ms each, more under tsx) before the
+ *  first request instead of in it. Rejects if a worker dies while starting. Main thread only. */
+export function ready(): Promise<void> {
+  if (!isMainThread) return Promise.reject(new TroupeError('ready(): the pool is started from the main thread'));
+  return runtime().pool().prestart();
 }
 
 /** Kills every actor (pending calls reject with ActorDiedError), stops remote-function calls

@@ -1,12 +1,13 @@
 // Streams (G1-G13): StreamCore is the buffer between one producing task and one ObjectRefGenerator.
 // The producer holds the core, never the generator, so a dropped generator can be collected; its
-// FinalizationRegistry entry then releases the unconsumed items and any producer held by backpressure (G9).
+// FinalizationRegistry entry then releases the unconsumed items and, where troupe goes further than Ray
+// (G9), cancels a producer that has not ended: it stops at its next yield, its finally blocks run.
 import { ObjectRef, refs } from './ref.js';
 import { store } from './store.js';
 
 /** How the producing task is reached from its stream: cancel() and return() go through here. */
 export interface StreamOwner {
-  cancel(force: boolean, recursive?: boolean): void;
+  cancel(force: boolean, recursive?: boolean, error?: Error): void;
 }
 
 type Waiter = (r: IteratorResult<ObjectRef<any>, undefined>) => void;
@@ -203,6 +204,14 @@ export class StreamCore<T = unknown, R = unknown> {
     for (const w of waiters) w({ done: true, value: undefined });
   }
 
+  /** Nobody can read this stream any more (return(), or its generator was collected): stop caring about
+   *  its output and, if it is still running, cancel its producer at its next yield (G9, G13). */
+  drop(): void {
+    const running = !this.ended;
+    this.detach(running); // first: a pending next() answers done, not the cancellation's error item
+    if (running) this.owner.cancel(false);
+  }
+
   #releaseCredit(): void {
     const c = this.#credit;
     if (c !== undefined) {
@@ -257,7 +266,7 @@ export let streams: {
   core(g: ObjectRefGenerator<any, any>): StreamCore<any, any>;
 };
 
-const released = new FinalizationRegistry<StreamCore<any, any>>((core) => core.detach());
+const released = new FinalizationRegistry<StreamCore<any, any>>((core) => core.drop());
 const token = Symbol('troupe.stream');
 
 /**
@@ -284,9 +293,7 @@ export class ObjectRefGenerator<T = unknown, R = unknown> implements AsyncIterab
    *  unconsumed items are released (G13). */
   async return(): Promise<IteratorResult<ObjectRef<T>, undefined>> {
     const core = this.#core;
-    const running = !core.ended;
-    core.detach(running); // first: a pending next() answers done, not the cancellation's error item
-    if (running) core.owner.cancel(false);
+    core.drop();
     released.unregister(core);
     return { done: true, value: undefined };
   }
@@ -312,9 +319,62 @@ export class ObjectRefGenerator<T = unknown, R = unknown> implements AsyncIterab
     return (c.ended || c.detached) && c.buffered === 0 && !c.hasUntakenError;
   }
 
-  /** The items' values directly; throws at the error item. */
-  async *values(): AsyncGenerator<T, void, undefined> {
-    for await (const ref of this) yield await ref;
+  /**
+   * The items' values directly; throws at the error item. Its `return()` closes the stream at once, even
+   * while a `next()` is pending (an async generator's would wait for that item first), so
+   * `Readable.from(gen.values())` destroyed stops the producer at its next yield.
+   */
+  values(): AsyncIterableIterator<T, void, undefined> {
+    const gen = this;
+    let finished = false;
+    const end: IteratorReturnResult<void> = { done: true, value: undefined };
+    return {
+      async next(): Promise<IteratorResult<T, void>> {
+        if (finished) return end;
+        const r = await gen.next();
+        if (r.done || finished) {
+          finished = true;
+          return end;
+        }
+        try {
+          return { done: false, value: await r.value };
+        } catch (e) {
+          finished = true;
+          throw e;
+        }
+      },
+      async return(): Promise<IteratorResult<T, void>> {
+        finished = true;
+        await gen.return();
+        return end;
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /**
+   * A Web `ReadableStream` of the items' values, pulled as its reader reads; it errors at the error item,
+   * and its `cancel()` closes this stream (the producer stops at its next yield). A stream of `Uint8Array`s
+   * is a response body as it is: `new Response(gen.toReadableStream())`; text can go through a
+   * `TextEncoderStream` first.
+   */
+  toReadableStream(): ReadableStream<T> {
+    const it = this.values();
+    return new ReadableStream<T>(
+      {
+        async pull(controller) {
+          const r = await it.next();
+          if (r.done) controller.close();
+          else controller.enqueue(r.value);
+        },
+        async cancel() {
+          await it.return!();
+        },
+      },
+      { highWaterMark: 0 },
+    );
   }
 
   get [Symbol.toStringTag](): string {

@@ -2,7 +2,7 @@
 // resolves ref arguments (A11), runs attempts (retries: G12), drives a generator into its stream, and
 // settles its output exactly once, whichever of success, error, cancel or death comes first.
 import { runAs, runningTask, type ContextSource } from './context.js';
-import { TaskCancelledError, TaskError, type TaskSite } from './errors.js';
+import { TaskCancelledError, TaskError, TaskTimeoutError, type TaskSite } from './errors.js';
 import { events } from './events.js';
 import { isRetryable, type ResolvedCall } from './options.js';
 import { ObjectRef, refs, type Cancellable } from './ref.js';
@@ -38,7 +38,7 @@ export interface Callable {
 }
 
 let nextTaskId = 1;
-/** A generator step slower than this (ms) lets the event loop turn before the next one. */
+/** A generator step whose synchronous part is slower than this (ms) lets the event loop turn before the next one. */
 const SLOW_STEP_MS = 1;
 /** A producer that has made items for this long (ms) without the event loop turning yields one macrotask:
  *  a cancel, return() or credit from a consumer on another thread is a message, read only then, and
@@ -81,6 +81,8 @@ export class Task implements ContextSource, Cancellable, TaskSite {
   #children: Set<Cancellable> | undefined = undefined;
   #unblock: (() => void) | undefined = undefined;
   #startedAt = 0;
+  /** Undoes the call's signal listener and timeout timer (set by #limit). */
+  #unlimit: (() => void) | undefined = undefined;
 
   constructor(
     readonly host: TaskHost,
@@ -98,6 +100,24 @@ export class Task implements ContextSource, Cancellable, TaskSite {
       this.ref = refs.create(this);
       this.core = undefined;
     }
+    if (call.signal !== undefined || call.timeout !== undefined) this.#limit(call.signal, call.timeout);
+  }
+
+  /** The call's `signal` and `timeout` (issue 11): either cancels it, as cancel() does. An already-aborted
+   *  signal settles the task now (its caller then does not submit it: `settledOutput`). */
+  #limit(signal: AbortSignal | undefined, timeout: number | undefined): void {
+    if (signal?.aborted) {
+      this.stopped = true;
+      this.fail(new TaskCancelledError(this, 'its signal was already aborted', signal.reason));
+      return;
+    }
+    const onAbort = () => this.cancel(false, true, new TaskCancelledError(this, 'its signal aborted', signal!.reason));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = timeout === undefined ? undefined : setTimeout(() => this.cancel(false, true, new TaskTimeoutError(this, timeout)), timeout);
+    this.#unlimit = () => {
+      signal?.removeEventListener('abort', onAbort);
+      if (timer !== undefined) clearTimeout(timer);
+    };
   }
 
   get actorId(): string | undefined {
@@ -124,14 +144,15 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     return this.#controller.signal;
   }
 
-  /** cancel(ref): a queued call never runs; a running one has its signal aborted; either rejects at once;
-   *  `recursive` (the default) cancels the calls and tasks it submitted that have not settled (G11). */
-  cancel(force: boolean, recursive = true): void {
+  /** cancel(ref): a queued call never runs; a running one has its signal aborted; either rejects at once,
+   *  with `error` if given (a signal's or a timeout's); `recursive` (the default) cancels the calls and tasks
+   *  it submitted that have not settled (G11). */
+  cancel(force: boolean, recursive = true, error?: Error): void {
     if (this.settledOutput) return;
     const wasRunning = this.running;
     const children = recursive ? this.#children : undefined;
     this.#children = undefined;
-    this.stop(new TaskCancelledError(this));
+    this.stop(error ?? new TaskCancelledError(this));
     if (wasRunning) this.host.cancelRunning?.(this, force, recursive);
     if (children !== undefined) for (const c of children) c.cancel(force, true);
   }
@@ -251,8 +272,11 @@ export class Task implements ContextSource, Cancellable, TaskSite {
   }
 
   /** Drives a generator into the stream; items an earlier attempt delivered are skipped (G12). A step
-   *  that took longer than SLOW_STEP_MS is followed by a macrotask yield, so the consumer runs before the
-   *  producer starts its next (slow) item (G2); fast producers interleave at microtask pace. */
+   *  whose synchronous part (all of a sync generator's step; an async generator's code up to its first
+   *  await) took longer than SLOW_STEP_MS is followed by a macrotask yield, so the consumer runs before the
+   *  producer blocks the thread on its next item (G2). Time a step spends awaiting is not work: a producer
+   *  paced by timers or I/O goes on at microtask pace, as a local generator would (issue 11: the yield
+   *  cost a paced stream 0.4-1 ms an item). */
   async #pump(gen: Iterator<unknown> | AsyncIterator<unknown>, target: unknown, attempt: number): Promise<void> {
     const core = this.core!;
     const skip = core.produced;
@@ -263,7 +287,9 @@ export class Task implements ContextSource, Cancellable, TaskSite {
         // Only a step the consumer is waiting for is timed: a busy consumer gains nothing from a yield, and
         // a consumer cannot start waiting in the middle of a synchronous step.
         const t0 = core.waiting ? performance.now() : -1;
-        const step = await runAs(this, step1, gen, undefined);
+        const next = runAs(this, step1, gen, undefined);
+        const busy = t0 >= 0 && performance.now() - t0 > SLOW_STEP_MS;
+        const step = await next;
         if (attempt !== this.attempt) return;
         if (this.stopped) {
           await gen.return?.();
@@ -281,7 +307,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
             return;
           }
           turnAt = performance.now();
-        } else if (t0 >= 0 && performance.now() - t0 > SLOW_STEP_MS) {
+        } else if (busy) {
           await macrotask();
           turnAt = performance.now();
         } else if (index % TURN_CHECK_EVERY === 0 && performance.now() - turnAt > PRODUCER_TURN_MS) {
@@ -318,6 +344,10 @@ export class Task implements ContextSource, Cancellable, TaskSite {
 
   #finish(ok: boolean): void {
     this.#parent?.disown(this);
+    if (this.#unlimit !== undefined) {
+      this.#unlimit();
+      this.#unlimit = undefined;
+    }
     this.host.settled?.(this);
     if (this.#startedAt !== 0 && events.listenerCount('task:end') > 0) {
       events.emit('task:end', { taskId: this.id, actorId: this.actorId, method: this.method, ok, ms: performance.now() - this.#startedAt });

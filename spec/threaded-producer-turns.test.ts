@@ -25,7 +25,7 @@ describe('G11 G13 a busy producer on a worker hears the consumer', () => {
       if (how === 'cancel') {
         cancel(gen);
         const rest = [];
-        for await (const r of gen) rest.push(await settle(r));
+        for (let r = await gen.next(); !r.done; r = await gen.next()) rest.push(await settle(r.value));
         const last = rest.at(-1);
         assert.ok(last && !last.ok && last.error instanceof TaskCancelledError);
       } else await gen.return();

@@ -212,6 +212,21 @@ function typeChecks() {
   const p = Plain.remote();
   expectType<ObjectRef<string>>()(p.twice.remote(2));
 
+  // issue 11: per-call signal and timeout, ObjectRef's catch/finally, the stream adapters
+  const ctl = new AbortController();
+  expectType<ObjectRef<number>>()(h.add.options({ signal: ctl.signal, timeout: 100 }).remote(1, 2));
+  // @ts-expect-error a timeout is a number of milliseconds
+  void (() => h.add.options({ timeout: '100' }));
+  // @ts-expect-error a signal is an AbortSignal
+  void (() => h.add.options({ signal: true }));
+  expectType<Promise<number | 'failed'>>()(h.add.remote(1, 2).catch(() => 'failed' as const));
+  expectType<Promise<number>>()(h.add.remote(1, 2).finally(() => {}));
+  expectType<ReadableStream<string>>()(h.asyncGen.remote(1).toReadableStream());
+  expectType<AsyncIterableIterator<number, void, undefined>>()(h.syncGen.remote(1).values());
+  // @ts-expect-error a Response body is bytes: a stream of strings goes through a TextEncoderStream first
+  void (() => new Response(h.asyncGen.remote(1).toReadableStream()));
+  void (() => new Response(h.asyncGen.remote(1).toReadableStream().pipeThrough(new TextEncoderStream())));
+
   return { h, awaited, p, iter };
 }
 

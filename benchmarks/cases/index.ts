@@ -1,14 +1,15 @@
 // Every case of the suite, in the order the table shows them: in process first (objects, tasks, actors,
-// generators, creation), then the cases across a thread (threaded actors and remote functions, cases/workers.ts).
+// generators, paced streams into HTTP, creation), then the cases across a thread (threaded actors and remote functions, cases/workers.ts).
 import type { Case } from '../harness.js';
 import { actorCases } from './actors.js';
 import { creationCases } from './creation.js';
 import { generatorCases } from './generators.js';
 import { objectCases } from './objects.js';
+import { pacedCases } from './paced.js';
 import { taskCases } from './tasks.js';
 import { workerCases } from './workers.js';
 
-export const cases: Case[] = [...objectCases, ...taskCases, ...actorCases, ...generatorCases, ...creationCases, ...workerCases];
+export const cases: Case[] = [...objectCases, ...taskCases, ...actorCases, ...generatorCases, ...pacedCases, ...creationCases, ...workerCases];
 
 const names = new Set<string>();
 for (const c of cases) {

@@ -93,8 +93,8 @@ export class MainWire implements Wire, CallRouter {
         const item = this.#ok(v, `${where} (an item)`);
         if (!item.ok) {
           finish(item);
-          // The worker's stream has ended with that error: as for a dropped stream, the producer runs on
-          // with its output discarded (G9), and is not held by credit that will never come.
+          // The worker's stream has ended with that error (its consumer has its end): the producer runs on
+          // with its output discarded, and is not held by credit that will never come.
           core.detach();
           return;
         }
@@ -118,14 +118,14 @@ export class MainWire implements Wire, CallRouter {
     else if (out !== undefined) streams.core(out).owner.cancel(false, recursive);
   }
 
-  /** The worker that made these callouts died: nobody will take their output. A stream is let go as a
-   *  dropped one (G9: its producer runs on, never held by credit); a call runs to its end, its result dropped. */
+  /** The worker that made these callouts died: nobody will take their output. A stream is dropped (G9,
+   *  troupe: its producer is cancelled at its next yield); a call runs to its end, its result dropped. */
   workerDied(slot: WorkerSlot): void {
     const prefix = `${slot.index}:`;
     for (const [key, out] of this.#routed) {
       if (!key.startsWith(prefix)) continue;
       this.#routed.delete(key);
-      if (out instanceof ObjectRefGenerator) streams.core(out).detach();
+      if (out instanceof ObjectRefGenerator) streams.core(out).drop();
     }
   }
 

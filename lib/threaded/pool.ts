@@ -89,6 +89,10 @@ export class WorkerSlot implements RefHolder {
   /** The remote functions this worker was told of (FunctionMsg), by number. */
   readonly functions = new Set<number>();
   dead = false;
+  /** Resolves once the worker has loaded and takes calls ('up'); rejects if it dies first. */
+  readonly up: Promise<void>;
+  isUp = false;
+  #up: { resolve(): void; reject(e: Error): void } | undefined;
   #refs = 0;
   /** What the worker's 'error' said: the cause of its death at 'exit'. */
   #cause: Error | undefined;
@@ -107,6 +111,8 @@ export class WorkerSlot implements RefHolder {
     resourceLimits: ResourceLimits | undefined,
     preload?: readonly string[],
   ) {
+    this.up = new Promise<void>((resolve, reject) => (this.#up = { resolve, reject }));
+    this.up.catch(() => {}); // nobody may wait for it: its death is told to tenants and calls
     this.#running = new Int32Array(new SharedArrayBuffer(4));
     const boot: WorkerBoot = {
       index,
@@ -210,6 +216,9 @@ export class WorkerSlot implements RefHolder {
         return this.pool.router?.killOut(m);
       case 'ask':
         return answer(this.answers, m.id, this.pool.router?.ask(m));
+      case 'up':
+        this.isUp = true;
+        return this.#up?.resolve();
     }
   }
 
@@ -239,6 +248,7 @@ export class WorkerSlot implements RefHolder {
   #died(cause: Error): void {
     if (this.dead) return;
     this.dead = true;
+    this.#up?.reject(cause);
     this.channel.closed = true;
     // Calls whose method returned or threw settle with that, before the rest are failed or retried.
     this.channel.drainJournal();
@@ -321,6 +331,29 @@ export class Pool {
   #startSpare(): void {
     if (this.#closed || !this.#wantSpare || this.#spare !== undefined) return;
     this.#spare = new WorkerSlot(this, this.#index++, false, undefined, [...this.#spareModules]);
+  }
+
+  /** Starts the shared workers up to `size` now (a warm start); resolves when every one takes calls. */
+  prestart(): Promise<void> {
+    while (this.#shared.length < this.size) this.#shared.push(new WorkerSlot(this, this.#index++, false, undefined));
+    // Someone waits for them: each keeps the process alive until it is up (or dead), then idles unref'd.
+    return Promise.all(
+      this.#shared.map((s) => {
+        if (s.isUp || s.dead) return s.up;
+        s.hold();
+        const done = () => s.release();
+        s.up.then(done, done);
+        return s.up;
+      }),
+    ).then(() => undefined);
+  }
+
+  /** Live workers that have loaded and take calls. */
+  get upWorkers(): number {
+    let n = 0;
+    for (const s of this.#shared) if (s.isUp) n++;
+    for (const s of this.#dedicated) if (s.isUp) n++;
+    return n;
   }
 
   forget(slot: WorkerSlot): void {

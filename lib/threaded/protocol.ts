@@ -188,7 +188,11 @@ export type LoneFunctionCall = readonly [kind: 3, id: number, fid: number, args:
 export type LoneBatch = readonly [kind: 0, ...messages: (LoneCall | LoneResult | LoneFunctionCall)[]];
 
 export type ToWorker = CreateMsg | FunctionMsg | CallMsg | CancelMsg | CreditMsg | ReleaseMsg | ReplyMsg | UnrefMsg;
-export type ToMain = CreatedMsg | ResultMsg | RetryMsg | ItemsMsg | CallOutMsg | CancelOutMsg | CreditOutMsg | KillOutMsg | AskMsg;
+/** A worker's first message: its modules are loaded and it takes calls (Pool.prestart waits for it). */
+export interface UpMsg {
+  readonly t: 'up';
+}
+export type ToMain = CreatedMsg | ResultMsg | RetryMsg | ItemsMsg | CallOutMsg | CancelOutMsg | CreditOutMsg | KillOutMsg | AskMsg | UpMsg;
 
 /** What a worker is told when it starts (workerData). */
 export interface WorkerBoot {

@@ -322,6 +322,7 @@ class Foreign {
       className: w.className,
       methods,
       groups: new Map([[undefined, Infinity]]),
+      kind: 'foreign',
       call: (method, args, call) => this.#call(w, method, args, call),
       kill: (noRestart) => channel.send({ t: 'killout', aid: w.$troupeHandle, noRestart }),
       actorInfo: () => {
@@ -446,3 +447,5 @@ runtime().namedElsewhere = (name) => {
   const w = ask(`getActor('${name}')`, { name }) as WireHandle | null;
   return w === null ? undefined : foreign.handle(w);
 };
+// Loaded: tell the main thread this worker takes calls (a warm start waits for it: Pool.prestart).
+channel.send({ t: 'up' });

@@ -1,0 +1,47 @@
+// Actors for spec/conventions.test.ts and spec/warm-start.test.ts: a threaded call that waits until its
+// taskContext().signal aborts (and a method that tells whether that happened), and a threaded actor that
+// tries per-call options on a handle it was given. No top-level side effects (a worker imports this module).
+import { Actor, actor, taskContext, type ActorHandle, type CallOptions } from '../../lib/index.js';
+
+@actor({ mode: 'threaded', maxConcurrency: 2 })
+export class Waiter extends Actor {
+  aborted = 0;
+
+  /** Resolves 'aborted' once the call's signal aborts (never otherwise). */
+  untilAborted(): Promise<string> {
+    const { signal } = taskContext();
+    return new Promise((resolve) => {
+      signal.addEventListener('abort', () => {
+        this.aborted++;
+        resolve('aborted');
+      });
+    });
+  }
+
+  abortedCalls(): number {
+    return this.aborted;
+  }
+}
+
+/** A main-thread actor whose handle is given to a Relay. */
+@actor()
+export class PingTarget extends Actor {
+  ping(): string {
+    return 'pong';
+  }
+}
+
+@actor({ mode: 'threaded' })
+export class Relay extends Actor {
+  /** What `.options(o)` on a handle inside this worker says: 'accepted', or the TypeError's message. */
+  tryOptions(h: ActorHandle<PingTarget>, which: 'timeout' | 'signal' | 'transfer' | 'backpressure-free'): string {
+    const o: CallOptions =
+      which === 'timeout' ? { timeout: 10 } : which === 'signal' ? { signal: new AbortController().signal } : which === 'transfer' ? { transfer: true } : {};
+    try {
+      h.ping.options(o);
+      return 'accepted';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+}
