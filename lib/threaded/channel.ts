@@ -21,7 +21,7 @@
 //   thread dispatches the entries stamped before a message ahead of it, those after it behind it (a chunk
 //   per turn of its event loop), and publishes its count once it has read them all; a worker that wrote an
 //   entry and then saw that count posts a doorbell (an empty LoneBatch), as nothing else would make the main
-//   thread look. Messages user code posts on the port are not counted.
+//   thread look.
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { microtask } from '../microtask.js';
 import { carriesLargeBuffer, forEachBatched, fromLone, newPacker, newUnpacker, toBatched, toLone } from './codec.js';
@@ -75,7 +75,7 @@ export class Channel<Out, In> {
   readonly #writer: JournalWriter | undefined;
   /** The main thread's view of the worker's journal. */
   readonly #reader: JournalReader | undefined;
-  /** The peer's messages dispatched (troupe's only: not what user code posted on the port). */
+  /** The peer's messages dispatched. */
   #delivered = 0;
   #pumpScheduled = false;
   closed = false;
@@ -96,10 +96,8 @@ export class Channel<Out, In> {
    *  count) are dispatched first; those written after it follow, a chunk per turn of the event loop
    *  (#pump). A doorbell carries nothing to keep in order: it only starts the pump. */
   deliver(data: unknown): void {
-    let m: unknown = data;
-    if (Array.isArray(data)) {
-      if (data[0] !== 0 && (m = fromLone(data)) === undefined) return; // not troupe's: user code posted it
-    } else if (!(data instanceof Uint8Array) && (data === null || typeof data !== 'object' || typeof (data as { t?: unknown }).t !== 'string')) return;
+    // The port is troupe's own (the worker's parentPort stays the user's): every message is troupe's.
+    const m: unknown = Array.isArray(data) && data[0] !== 0 ? fromLone(data) : data;
     const k = (this.#delivered = (this.#delivered + 1) | 0);
     const j = this.#reader;
     if (j === undefined) {

@@ -3,7 +3,7 @@
 // once, however many of 'error' and 'exit' fire, telling everything that was on it. A worker with nothing
 // in flight is unref'd, so idle workers never keep the process alive.
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { TroupeError } from '../errors.js';
 import type { ResourceLimits } from '../options.js';
 import { Channel } from './channel.js';
@@ -77,6 +77,8 @@ export const newCallId = (): number => nextCallId++;
 
 export class WorkerSlot implements RefHolder {
   readonly worker: Worker;
+  /** The main thread's end of the worker's own channel. */
+  readonly port: MessagePort;
   readonly channel: Channel<ToWorker, ToMain>;
   readonly flow: MainFlow;
   /** The results the worker journaled (journal.ts), read through `channel`. */
@@ -111,6 +113,8 @@ export class WorkerSlot implements RefHolder {
     resourceLimits: ResourceLimits | undefined,
     preload?: readonly string[],
   ) {
+    // A port of troupe's own: the worker's parentPort belongs to user code, and nothing on it is read here.
+    const ports = new MessageChannel();
     this.up = new Promise<void>((resolve, reject) => (this.#up = { resolve, reject }));
     this.up.catch(() => {}); // nobody may wait for it: its death is told to tenants and calls
     this.#running = new Int32Array(new SharedArrayBuffer(4));
@@ -120,23 +124,26 @@ export class WorkerSlot implements RefHolder {
       journal: newJournalBuffer(),
       answers: (this.answers = newAskBuffer()),
       running: this.#running.buffer as SharedArrayBuffer,
+      port: ports.port2,
       ...(preload?.length ? { preload } : {}),
     };
     this.flow = new MainFlow(boot.flow);
     const { entry, eval: isEval } = workerEntry();
-    this.worker = new Worker(entry, { eval: isEval, workerData: boot, ...(resourceLimits ? { resourceLimits } : {}) });
+    this.worker = new Worker(entry, { eval: isEval, workerData: boot, transferList: [ports.port2], ...(resourceLimits ? { resourceLimits } : {}) });
     this.journal = new JournalReader(boot.journal);
-    this.channel = new Channel<ToWorker, ToMain>(this.worker, (m) => this.#dispatch(m), this.flow, this.journal);
-    // 'error' can come before the port's last messages; 'exit' comes after all of them (Node drains the
-    // port first): the worker is taken for dead at 'exit', with the error as the cause, so that what it
-    // sent and journaled before it died is all dispatched first.
+    this.port = ports.port1;
+    this.channel = new Channel<ToWorker, ToMain>(this.port, (m) => this.#dispatch(m), this.flow, this.journal);
+    // 'error' can come before the port's last messages: the worker is taken for dead at 'exit', with the
+    // error as the cause, after what it sent (read off the port: #died) and journaled is dispatched.
     this.worker.on('error', (e) => {
       this.#cause ??= describeDeath(e);
     });
     this.worker.on('exit', (code) => this.#died(this.#cause ?? new TroupeError(`worker ${index} exited with code ${code}`)));
-    this.worker.on('messageerror', (e) => this.#died(e));
-    // After the listeners: adding a 'message' listener refs the worker's port again.
+    this.port.on('messageerror', (e) => this.#died(e));
+    // An idle worker never keeps the process alive (hold() refs its port while something is in flight);
+    // after the listeners, as adding a 'message' listener refs a port.
     this.worker.unref();
+    this.port.unref();
   }
 
   /** Tenants and calls on this worker: how busy it is. */
@@ -146,10 +153,15 @@ export class WorkerSlot implements RefHolder {
 
   /** Keeps the process alive while something is in flight here, and only then. */
   hold(): void {
-    if (this.#refs++ === 0) this.worker.ref();
+    // Both: the port for the replies, the worker for its 'exit' if it dies (its port closes first).
+    if (this.#refs++ !== 0) return;
+    this.port.ref();
+    this.worker.ref();
   }
   release(): void {
-    if (--this.#refs === 0) this.worker.unref();
+    if (--this.#refs !== 0) return;
+    this.port.unref();
+    this.worker.unref();
   }
 
   send(m: ToWorker): void {
@@ -249,9 +261,12 @@ export class WorkerSlot implements RefHolder {
     if (this.dead) return;
     this.dead = true;
     this.#up?.reject(cause);
+    // Calls whose method returned or threw settle with that, before the rest are failed or retried: what
+    // the worker posted and the main thread has not read yet, then what it journaled.
+    for (let r = receiveMessageOnPort(this.port); r !== undefined; r = receiveMessageOnPort(this.port)) this.channel.deliver(r.message);
     this.channel.closed = true;
-    // Calls whose method returned or threw settle with that, before the rest are failed or retried.
     this.channel.drainJournal();
+    this.port.close();
     const ran = this.#lastRan();
     this.pool.forget(this);
     forgetHolder(this);

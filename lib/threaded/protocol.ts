@@ -3,6 +3,8 @@
 // while one is on its way travel in batches (one postMessage per microtask, or per run of stream items),
 // encoded with msgpackr (codec.ts, channel.ts); a message that transfers buffers travels alone.
 
+import type { MessagePort } from 'node:worker_threads';
+
 /** An error as it crosses a thread: name, message, stack and own properties survive (TaskError.cause). */
 export interface WireError {
   readonly name: string;
@@ -201,6 +203,8 @@ export interface WorkerBoot {
   readonly flow: SharedArrayBuffer;
   /** The ring the worker writes results to while the main thread is behind (journal.ts). */
   readonly journal: SharedArrayBuffer;
+  /** The worker's end of the channel of troupe's own (parentPort stays the user's). */
+  readonly port: MessagePort;
   /** Where the main thread answers the worker's questions (ask.ts). */
   readonly answers: SharedArrayBuffer;
   /** One Int32 cell: the call whose code the worker ran last (0: none), read when the worker dies. */

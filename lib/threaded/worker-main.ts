@@ -2,7 +2,7 @@
 // from its module and class name, runs calls with the same executors as in-process actors, sends results
 // and stream items back (items batched; a producer waits for the consumer's credit, G10), and routes calls
 // on handles it was given back to the main thread (A10).
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { classInfo, groupLimits, type ClassInfo, type MethodInfo } from '../actor.js';
 import { DefinitionNotFoundError, TaskCancelledError, TaskError, TroupeError } from '../errors.js';
 import { AsyncExecutor } from '../executors/async.js';
@@ -43,7 +43,7 @@ const flow = new WorkerFlow(boot.flow);
 // A spare's modules load while it waits; a create or call that needs one meets the same import. A module
 // that fails here fails again, with its error, when a create or call asks for it.
 for (const url of boot.preload ?? []) import(url).catch(() => undefined);
-const channel = new Channel<ToMain, ToWorker>(parentPort!, onMessage, flow, new JournalWriter(boot.journal));
+const channel = new Channel<ToMain, ToWorker>(boot.port, onMessage, flow, new JournalWriter(boot.journal));
 /** A stream batches its items once this many in a row came within FAST_ITEM_MS of each other. */
 const FAST_RUN = 64;
 const FAST_ITEM_MS = 0.05;

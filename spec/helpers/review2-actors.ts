@@ -163,7 +163,13 @@ export class Forger extends Actor {
 
   /** Posts ['x', id, 'forged'] for every id from 1 to `upTo`: the shape of a result of call `id` to a reader that looks at [1] and [2] only. */
   forge(upTo: number): number {
-    for (let id = 1; id <= upTo; id++) parentPort!.postMessage(['x', id, 'forged']);
+    for (let id = 1; id <= upTo; id++) {
+      parentPort!.postMessage(['x', id, 'forged']);
+      // troupe's own shapes too: a lone result, a batch of one, an object result
+      parentPort!.postMessage([2, id, 'forged']);
+      parentPort!.postMessage([0, [2, id, 'forged']]);
+      parentPort!.postMessage({ t: 'result', id, ok: true, v: 'forged' });
+    }
     return upTo;
   }
 
