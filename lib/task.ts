@@ -2,6 +2,7 @@
 // resolves ref arguments (A11), runs attempts (retries: G12), drives a generator into its stream, and
 // settles its output exactly once, whichever of success, error, cancel or death comes first.
 import { runAs, runningTask, type ContextSource } from './context.js';
+import { pacing } from './pacing.js';
 import { TaskCancelledError, TaskError, TaskTimeoutError, type TaskSite } from './errors.js';
 import { events } from './events.js';
 import { isRetryable, type ResolvedCall } from './options.js';
@@ -38,14 +39,6 @@ export interface Callable {
 }
 
 let nextTaskId = 1;
-/** A generator step whose synchronous part is slower than this (ms) lets the event loop turn before the next one. */
-const SLOW_STEP_MS = 1;
-/** A producer that has made items for this long (ms) without the event loop turning yields one macrotask:
- *  a cancel, return() or credit from a consumer on another thread is a message, read only then, and
- *  timers and I/O of this thread must not starve behind a generator that never awaits. */
-const PRODUCER_TURN_MS = 2;
-/** How many items pass between two looks at the clock for PRODUCER_TURN_MS. */
-const TURN_CHECK_EVERY = 32;
 const macrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 export const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   v !== null && (typeof v === 'object' || typeof v === 'function') && typeof (v as PromiseLike<unknown>).then === 'function';
@@ -273,7 +266,7 @@ export class Task implements ContextSource, Cancellable, TaskSite {
 
   /** Drives a generator into the stream; items an earlier attempt delivered are skipped (G12). A step
    *  whose synchronous part (all of a sync generator's step; an async generator's code up to its first
-   *  await) took longer than SLOW_STEP_MS is followed by a macrotask yield, so the consumer runs before the
+   *  await) kept the thread busy (lib/pacing.ts) is followed by a macrotask yield, so the consumer runs before the
    *  producer blocks the thread on its next item (G2). Time a step spends awaiting is not work: a producer
    *  paced by timers or I/O goes on at microtask pace, as a local generator would (issue 11: the yield
    *  cost a paced stream 0.4-1 ms an item). */
@@ -281,14 +274,14 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     const core = this.core!;
     const skip = core.produced;
     let index = 0;
-    let turnAt = performance.now();
+    const pace = pacing.producer(); // lib/pacing.ts: when the event loop must turn
     try {
       for (;;) {
         // Only a step the consumer is waiting for is timed: a busy consumer gains nothing from a yield, and
         // a consumer cannot start waiting in the middle of a synchronous step.
-        const t0 = core.waiting ? performance.now() : -1;
+        pace.stepStarts(core.waiting);
         const next = runAs(this, step1, gen, undefined);
-        const busy = t0 >= 0 && performance.now() - t0 > SLOW_STEP_MS;
+        const busy = pace.stepWasBusy();
         const step = await next;
         if (attempt !== this.attempt) return;
         if (this.stopped) {
@@ -306,13 +299,13 @@ export class Task implements ContextSource, Cancellable, TaskSite {
             await gen.return?.();
             return;
           }
-          turnAt = performance.now();
+          pace.turned();
         } else if (busy) {
           await macrotask();
-          turnAt = performance.now();
-        } else if (index % TURN_CHECK_EVERY === 0 && performance.now() - turnAt > PRODUCER_TURN_MS) {
+          pace.turned();
+        } else if (pace.itemMade()) {
           await macrotask();
-          turnAt = performance.now();
+          pace.turned();
           if (this.stopped) {
             await gen.return?.();
             return;

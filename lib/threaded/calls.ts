@@ -10,6 +10,7 @@ import { checkValue, decodeError, transferables, type HandleWriter } from './cod
 import { newCallId, type PendingCall, type WorkerSlot } from './pool.js';
 import type { CallMsg, ItemsMsg, ResultMsg, WireCall } from './protocol.js';
 import { markRefArgs, type RefArgs } from './ref-cache.js';
+import { pacing } from '../pacing.js';
 
 /** Converts what the main thread sends and receives: handles out, handles in. */
 export interface Wire {
@@ -194,8 +195,6 @@ export function sendCall(
   return id;
 }
 
-/** How long a running call may take to notice its aborted signal before `force` ends its worker. */
-export const FORCE_GRACE_MS = 100;
 
 /** Tells the worker to abort call `id` (and, `recursive`, what it submitted); with `force`, ends the worker
  *  if the call still runs after the grace. */
@@ -204,5 +203,5 @@ export function cancelOnWorker(slot: WorkerSlot, id: number, force: boolean, rec
   if (!force) return;
   setTimeout(() => {
     if (slot.calls.has(id) && !slot.dead) void slot.terminate(why());
-  }, FORCE_GRACE_MS).unref();
+  }, pacing.limits.forceGraceMs).unref();
 }

@@ -12,7 +12,7 @@
 //   139-168 k/s when each went alone or in msgpackr batches; at 16, 185-199 against 151-211 k/s.)
 // - Anything else sent meanwhile is msgpackr-encoded (sequential records) into one message, its buffer
 //   transferred, after any LoneBatch: urgent messages at the end of the microtask (a setImmediate flush
-//   measured ~30 us slower), stream items lazily at setImmediate or every MAX_BATCH. Consecutive items of
+//   measured ~30 us slower), stream items lazily at setImmediate or every maxBatch (lib/pacing.ts). Consecutive items of
 //   one stream travel as one message, encoded when the run ends; the sender copies an item at its yield (the
 //   producer may change it next: codec.ts snapshot).
 // - A message that transfers user buffers flushes what waits and then travels alone, by structured clone.
@@ -24,6 +24,7 @@
 //   thread look.
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { microtask } from '../microtask.js';
+import { pacing } from '../pacing.js';
 import { carriesLargeBuffer, forEachBatched, fromLone, newPacker, newUnpacker, toBatched, toLone } from './codec.js';
 import { JournalReader, JournalWriter } from './journal.js';
 import type { CallMsg, ItemsMsg, ResultMsg } from './protocol.js';
@@ -54,7 +55,6 @@ const UNPACED: Pace = { read() {}, posted() {}, hold: () => 0, sent: () => 0, un
  *  has read everything else, so that nothing else would make it look). */
 const DOORBELL = [0] as const;
 
-const MAX_BATCH = 256;
 
 export class Channel<Out, In> {
   readonly #packer = newPacker();
@@ -176,7 +176,7 @@ export class Channel<Out, In> {
       if (lone !== undefined) {
         const batch = (this.#batch ??= [0]);
         batch.push(lone);
-        if (batch.length > (hold === 0 ? MAX_BATCH : hold)) this.#flushBatch();
+        if (batch.length > (hold === 0 ? pacing.limits.maxBatch : hold)) this.#flushBatch();
         else if (hold === 0) this.#schedule();
         else this.#hold();
         return;
@@ -194,7 +194,7 @@ export class Channel<Out, In> {
     // msgpackr writes each message after the last in its buffer and starts a new buffer rather than
     // overwrite one, so the views stay valid until the flush copies them into one buffer of our own.
     this.#chunks.push(this.#packer.pack(m));
-    if (this.#chunks.length >= MAX_BATCH || (hold > 0 && this.#chunks.length >= hold)) this.flush();
+    if (this.#chunks.length >= pacing.limits.maxBatch || (hold > 0 && this.#chunks.length >= hold)) this.flush();
     else if (hold > 0) this.#hold();
     else if (!lazy) this.#schedule();
     else this.#scheduleLazy();
@@ -230,7 +230,7 @@ export class Channel<Out, In> {
     if (run === undefined) run = this.#run = { t: 'items', id, h: false, vs: [] };
     run.vs.push(value);
     if (h) run.h = true;
-    if (this.#chunks.length + run.vs.length >= MAX_BATCH) this.flush();
+    if (this.#chunks.length + run.vs.length >= pacing.limits.maxBatch) this.flush();
     else this.#scheduleLazy();
   }
 

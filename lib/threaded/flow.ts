@@ -13,6 +13,7 @@
 //   the thread or end it (process.exit), and nothing finished may stay behind in its memory.
 // The main thread never holds its calls back: it also runs the user's event loop, and holding them
 // measured no gain at 16 in flight.
+import { pacing } from '../pacing.js';
 import type { Callable } from '../task.js';
 import type { Pace } from './channel.js';
 
@@ -50,7 +51,7 @@ export class MainFlow implements Pace {
   }
 
   chunk(): number {
-    return this.#inFlight > 7 ? this.#inFlight >> 2 : 2;
+    return pacing.chunk(this.#inFlight);
   }
 
   inFlight(n: number): void {
@@ -91,8 +92,8 @@ export class WorkerFlow implements Pace {
 
   hold(): number {
     if (this.#suspended > 0) return 0;
-    const n = Atomics.load(this.#cells, IN_FLIGHT) >> 2;
-    if (n < 2) return 0;
+    const n = pacing.hold(Atomics.load(this.#cells, IN_FLIGHT));
+    if (n === 0) return 0;
     return this.unread() > 0 ? n : 0; // all read: send at once
   }
 

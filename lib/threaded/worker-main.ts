@@ -16,6 +16,7 @@ import { ObjectRefGenerator, StreamCore, streams } from '../stream.js';
 import { isGeneratorFunction, Task, type Callable, type TaskHost } from '../task.js';
 import { onTaskCode, runningTask } from '../context.js';
 import { runtime } from '../runtime.js';
+import { pacing } from '../pacing.js';
 import type { ActorInfo } from '../types.js';
 import { Asker } from './ask.js';
 import { Channel } from './channel.js';
@@ -44,11 +45,6 @@ const flow = new WorkerFlow(boot.flow);
 // that fails here fails again, with its error, when a create or call asks for it.
 for (const url of boot.preload ?? []) import(url).catch(() => undefined);
 const channel = new Channel<ToMain, ToWorker>(boot.port, onMessage, flow, new JournalWriter(boot.journal));
-/** A stream batches its items once this many in a row came within FAST_ITEM_MS of each other. */
-const FAST_RUN = 64;
-const FAST_ITEM_MS = 0.05;
-/** An item this long after the last one means the producer can block: flush each item again. */
-const SLOW_ITEM_MS = 1;
 const actors = new Map<string, Hosted>();
 /** Builds whose module is still loading: a release meanwhile removes the build. */
 const building = new Set<string>();
@@ -216,8 +212,7 @@ function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCal
   }
   core.produced = m.o?.skip ?? 0;
   core.taken = core.produced;
-  let lastItemAt = 0;
-  let fastRun = 0;
+  const itemPace = pacing.items();
   core.sink = {
     item(v) {
       // Checked and copied now (the producer may reuse the object it yielded); items batch in the channel.
@@ -241,15 +236,8 @@ function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCal
       channel.sendItem(m.id, wire, h);
       // G2 across the thread: the producer's next step may block this worker (a long computation, a
       // synchronous wait), and then nothing queued here could leave. So items leave at once, before the
-      // next step, until the producer has shown itself fast (FAST_RUN items within FAST_ITEM_MS of the
-      // one before); then they batch (G2 batching), and a step slower than SLOW_ITEM_MS returns to
-      // flushing at once.
-      const now = performance.now();
-      const dt = now - lastItemAt;
-      if (dt < FAST_ITEM_MS) fastRun++;
-      else if (dt > SLOW_ITEM_MS) fastRun = 0;
-      lastItemAt = now;
-      if (fastRun < FAST_RUN) channel.flush();
+      // next step, until the producer has shown itself fast; then they batch (lib/pacing.ts ItemPace).
+      if (itemPace.flushNow()) channel.flush();
     },
     end(error, returned) {
       tasks.delete(m.id);

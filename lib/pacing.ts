@@ -1,0 +1,132 @@
+// Every timing rule of troupe's producers and of its thread transport, in one place, with the clock they
+// read: a spec can replace the clock (setPacing) and check each rule step by step, without wall-clock
+// margins. The rules:
+// - a producer's step whose synchronous part kept the thread busy (slowStepMs) is followed by one turn of
+//   the event loop before the next, so a waiting consumer sees the item first (G2);
+// - a producer that makes items for producerTurnMs without the event loop turning yields one turn, so
+//   cancel, return() and credit from another thread reach it, and timers do not starve;
+// - a worker's stream items leave one by one until the producer has shown itself fast (fastRun items, each
+//   within fastItemMs of the last), then in batches; an item slower than slowItemMs goes back to one by one;
+// - messages batch up to maxBatch; a worker holds results while the main thread is behind only with
+//   holdMin or more calls in flight, up to a holdShare-th of them, and the main thread reads that many
+//   journaled results per turn;
+// - cancel(ref, { force: true }) ends the worker of a call still running after forceGraceMs.
+
+/** Where the rules read the time (ms, as performance.now()). */
+export interface Clock {
+  now(): number;
+}
+
+export interface PacingLimits {
+  readonly slowStepMs: number;
+  readonly producerTurnMs: number;
+  /** Items between two looks at the clock for producerTurnMs. */
+  readonly turnCheckEvery: number;
+  readonly fastRun: number;
+  readonly fastItemMs: number;
+  readonly slowItemMs: number;
+  readonly maxBatch: number;
+  readonly holdMin: number;
+  readonly holdShare: number;
+  readonly forceGraceMs: number;
+}
+
+export const DEFAULT_PACING: PacingLimits = Object.freeze({
+  slowStepMs: 1,
+  producerTurnMs: 2,
+  turnCheckEvery: 32,
+  fastRun: 64,
+  fastItemMs: 0.05,
+  slowItemMs: 1,
+  maxBatch: 256,
+  holdMin: 8,
+  holdShare: 4,
+  forceGraceMs: 100,
+});
+
+/** One producer's pacing (Task's pump): when it should let the event loop turn. */
+export class ProducerPace {
+  #turnAt: number;
+  #stepAt = -1;
+  #items = 0;
+
+  constructor(readonly pacing: Pacing) {
+    this.#turnAt = pacing.clock.now();
+  }
+
+  /** A step starts; `timed`: a consumer waits for its item (only then is a slow step worth a turn). */
+  stepStarts(timed: boolean): void {
+    this.#stepAt = timed ? this.pacing.clock.now() : -1;
+  }
+
+  /** The step's synchronous part is over: did it keep the thread busy? */
+  stepWasBusy(): boolean {
+    return this.#stepAt >= 0 && this.pacing.clock.now() - this.#stepAt > this.pacing.limits.slowStepMs;
+  }
+
+  /** An item was made and the producer goes on: has it run long enough that the event loop must turn? */
+  itemMade(): boolean {
+    const l = this.pacing.limits;
+    return ++this.#items % l.turnCheckEvery === 0 && this.pacing.clock.now() - this.#turnAt > l.producerTurnMs;
+  }
+
+  /** The event loop turned (a yield, or a wait for credit). */
+  turned(): void {
+    this.#turnAt = this.pacing.clock.now();
+  }
+}
+
+/** One worker stream's items: flush each at once, or let them batch? */
+export class ItemPace {
+  #lastAt = 0;
+  #fastRun = 0;
+
+  constructor(readonly pacing: Pacing) {}
+
+  /** An item was queued to leave: true if it should leave now (the producer has not shown itself fast). */
+  flushNow(): boolean {
+    const l = this.pacing.limits;
+    const now = this.pacing.clock.now();
+    const dt = now - this.#lastAt;
+    if (dt < l.fastItemMs) this.#fastRun++;
+    else if (dt > l.slowItemMs) this.#fastRun = 0;
+    this.#lastAt = now;
+    return this.#fastRun < l.fastRun;
+  }
+}
+
+export class Pacing {
+  constructor(
+    readonly clock: Clock = performance,
+    readonly limits: PacingLimits = DEFAULT_PACING,
+  ) {}
+
+  producer(): ProducerPace {
+    return new ProducerPace(this);
+  }
+
+  items(): ItemPace {
+    return new ItemPace(this);
+  }
+
+  /** How many results a worker may hold while the main thread is behind, with `inFlight` calls: 0 = none. */
+  hold(inFlight: number): number {
+    if (inFlight < this.limits.holdMin) return 0;
+    return Math.floor(inFlight / this.limits.holdShare);
+  }
+
+  /** How many journaled results the main thread reads per turn of its event loop. */
+  chunk(inFlight: number): number {
+    return inFlight >= this.limits.holdMin ? Math.floor(inFlight / this.limits.holdShare) : 2;
+  }
+}
+
+/** The pacing in use. */
+export let pacing = new Pacing();
+
+/** Replaces the pacing (specs: a fake clock, other limits); returns the one it replaced. */
+export function setPacing(p: Pacing): Pacing {
+  const old = pacing;
+  pacing = p;
+  return old;
+}
