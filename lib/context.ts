@@ -45,16 +45,35 @@ export function useAsyncContext(on: boolean): void {
   als = on ? (als ?? new AsyncLocalStorage()) : undefined;
 }
 
-let entered: ((task: ContextSource) => void) | undefined;
+/** Runs `fn` outside any task's context: what it creates (a worker, its port) must not carry the task that
+ *  happened to make it into the events it fires later (those would adopt calls: G11). */
+export function outsideTasks<T>(fn: () => T): T {
+  if (als !== undefined) return als.exit(fn);
+  const prev = current;
+  current = undefined;
+  try {
+    return fn();
+  } finally {
+    current = prev;
+  }
+}
 
-/** Tells `f` of each task whose code is about to run (a worker notes it where its death can be read). */
-export function onTaskCode(f: (task: ContextSource) => void): void {
-  entered = f;
+/** Told when a task's code starts and stops running synchronously (a worker notes it where its death can
+ *  be read): `enter` returns what `leave` gets back. */
+export interface CodeWatcher {
+  enter(task: ContextSource): number;
+  leave(token: number): void;
+}
+
+let watcher: CodeWatcher | undefined;
+
+export function watchTaskCode(w: CodeWatcher): void {
+  watcher = w;
 }
 
 /** Calls `fn(a, b)` with `task` as the current task. */
 export function runAs<A, B, R>(task: ContextSource, fn: (a: A, b: B) => R, a: A, b: B): R {
-  if (entered !== undefined) entered(task);
+  if (watcher !== undefined) return watched(watcher, task, fn, a, b);
   if (als !== undefined) return als.run(task, fn, a, b);
   const prev = current;
   current = task;
@@ -62,6 +81,18 @@ export function runAs<A, B, R>(task: ContextSource, fn: (a: A, b: B) => R, a: A,
     return fn(a, b);
   } finally {
     current = prev;
+  }
+}
+
+function watched<A, B, R>(w: CodeWatcher, task: ContextSource, fn: (a: A, b: B) => R, a: A, b: B): R {
+  const token = w.enter(task);
+  const prev = current;
+  current = task;
+  try {
+    return als !== undefined ? als.run(task, fn, a, b) : fn(a, b);
+  } finally {
+    current = prev;
+    w.leave(token);
   }
 }
 

@@ -20,7 +20,7 @@ export interface Clock {
 export interface PacingLimits {
   readonly slowStepMs: number;
   readonly producerTurnMs: number;
-  /** Items between two looks at the clock for producerTurnMs. */
+  /** At most this many items between two looks at the clock for producerTurnMs. */
   readonly turnCheckEvery: number;
   readonly fastRun: number;
   readonly fastItemMs: number;
@@ -49,9 +49,25 @@ export class ProducerPace {
   #turnAt: number;
   #stepAt = -1;
   #items = 0;
+  /** Items between looks at the clock: from 1, doubling up to turnCheckEvery while the producer is fast,
+   *  so a producer with slow steps is checked at each item and a fast one rarely. */
+  #every = 1;
+  /** A probe (setImmediate) fires when the event loop turns by itself (a timer or I/O the producer
+   *  awaited): then no turn is owed. One probe per window at most. */
+  #probe: 'none' | 'waiting' | 'fired' = 'none';
+  readonly #fired = (): void => {
+    this.#probe = 'fired';
+  };
 
   constructor(readonly pacing: Pacing) {
     this.#turnAt = pacing.clock.now();
+    this.#sendProbe();
+  }
+
+  #sendProbe(): void {
+    if (this.#probe !== 'none') return;
+    this.#probe = 'waiting';
+    this.pacing.immediate(this.#fired);
   }
 
   /** A step starts; `timed`: a consumer waits for its item (only then is a slow step worth a turn). */
@@ -66,13 +82,27 @@ export class ProducerPace {
 
   /** An item was made and the producer goes on: has it run long enough that the event loop must turn? */
   itemMade(): boolean {
+    if (++this.#items < this.#every) return false;
+    this.#items = 0;
     const l = this.pacing.limits;
-    return ++this.#items % l.turnCheckEvery === 0 && this.pacing.clock.now() - this.#turnAt > l.producerTurnMs;
+    const now = this.pacing.clock.now();
+    if (this.#probe === 'fired') {
+      this.#probe = 'none';
+      this.#turnAt = now; // the loop turned since the last look
+    }
+    this.#sendProbe();
+    if (now - this.#turnAt > l.producerTurnMs) {
+      this.#every = 1;
+      return true;
+    }
+    if (this.#every < l.turnCheckEvery) this.#every *= 2;
+    return false;
   }
 
   /** The event loop turned (a yield, or a wait for credit). */
   turned(): void {
     this.#turnAt = this.pacing.clock.now();
+    this.#sendProbe();
   }
 }
 
@@ -99,6 +129,8 @@ export class Pacing {
   constructor(
     readonly clock: Clock = performance,
     readonly limits: PacingLimits = DEFAULT_PACING,
+    /** Runs `f` at the next turn of the event loop (specs: by hand). */
+    readonly immediate: (f: () => void) => void = setImmediate,
   ) {}
 
   producer(): ProducerPace {

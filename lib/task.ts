@@ -213,16 +213,6 @@ export class Task implements ContextSource, Cancellable, TaskSite {
     return true;
   }
 
-  /** Copies the object arguments now (refs aside): for a call that will cross a thread later than its
-   *  call, so that it carries the values as they were at the call, as postMessage would. */
-  snapshotArgs(): void {
-    const args = this.args;
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i];
-      if (a !== null && typeof a === 'object' && !(a instanceof ObjectRef)) args[i] = structuredClone(a);
-    }
-  }
-
   /** Marks the task started (for executors that run it elsewhere). */
   markRunning(): void {
     this.running = true;
@@ -292,7 +282,17 @@ export class Task implements ContextSource, Cancellable, TaskSite {
           this.succeed(step.value);
           return;
         }
-        if (index++ < skip) continue;
+        if (index++ < skip) {
+          // Past what an earlier attempt delivered: items delivered and not taken still fill the window (G10).
+          if (index === skip && core.produced - core.taken >= core.backpressure) {
+            await core.credit();
+            if (this.stopped) {
+              await gen.return?.();
+              return;
+            }
+          }
+          continue;
+        }
         if (core.push(step.value)) {
           await core.credit();
           if (this.stopped) {

@@ -4,9 +4,9 @@
 // synchronous part of a method by default, anywhere with init({ asyncContext: true }): see taskContext()).
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TaskCancelledError, cancel, init, remote, shutdown, type ActorHandle } from '../lib/index.js';
+import { Actor, TaskCancelledError, actor, cancel, getActor, init, remote, shutdown, type ActorHandle } from '../lib/index.js';
 import { settle, within } from './helpers/actors-util.js';
-import { Holder, Spawner, ThreadedSpawner } from './helpers/wire-actors.js';
+import { Caller, Holder, Spawner, ThreadedSpawner } from './helpers/wire-actors.js';
 
 beforeEach(() => init({ workers: 1 }));
 afterEach(() => shutdown());
@@ -97,5 +97,39 @@ describe('G11 recursive cancellation', () => {
   test('G11 cancel options are checked', () => {
     const ref = Holder.remote().log.remote();
     assert.throws(() => cancel(ref, { recursive: 'yes' as unknown as boolean }), /recursive must be a boolean/);
+  });
+});
+
+describe('G11 children are only what a call made', () => {
+  test('G11 with asyncContext, a worker started by a call does not make that call the parent of what the worker later asks for', async () => {
+    await shutdown();
+    init({ workers: 1, asyncContext: true });
+    @actor({ mode: 'async' })
+    class Starter extends Actor {
+      async run(): Promise<string> {
+        await Caller.options({ name: 'started-caller' }).remote().ping.remote();
+        await new Promise((r) => setTimeout(r, 1000));
+        return 'done';
+      }
+    }
+    const parent = Starter.remote().run.remote();
+    const h = Holder.remote();
+    let caller;
+    for (let i = 0; i < 200 && caller === undefined; i++) {
+      try {
+        caller = getActor<InstanceType<typeof Caller>>('started-caller');
+      } catch {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    assert.ok(caller);
+    const out = caller.callHold.remote(h, 'top'); // made at top level, not by Starter.run
+    await started(h, 1);
+    cancel(parent);
+    assert.ok(!(await settle(parent)).ok);
+    await new Promise((r) => setTimeout(r, 100));
+    h.release.remote();
+    assert.equal(await within(out, 'the unrelated call'), 'top');
+    assert.ok(!(await h.log.remote()).includes('top:aborted'));
   });
 });

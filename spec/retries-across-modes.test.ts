@@ -6,10 +6,10 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { ActorDiedError, init, shutdown } from '../lib/index.js';
+import { ActorDiedError, init, put, shutdown } from '../lib/index.js';
 import { settle, uniqueName, within } from './helpers/actors-util.js';
 import { scratch } from './helpers/threaded-actors.js';
-import { Scripted, SelfKillAsync, SelfKillSync, recorded } from './helpers/wire-actors.js';
+import { Relapse, Scripted, SelfKillAsync, SelfKillSync, recorded } from './helpers/wire-actors.js';
 
 beforeEach(() => init({ workers: 2 }));
 afterEach(() => shutdown());
@@ -107,4 +107,17 @@ describe('A8 a method that kills its own actor', () => {
       assert.deepEqual(out, { ok: true, value: 2 });
     });
   }
+});
+
+describe('A7 a retried call with a ref argument', () => {
+  test('A7 a call retried after its worker died, whose ref argument holds a handle, settles, and so do the calls behind it', async () => {
+    const marker = join(scratch(), 'crashed');
+    const c = Relapse.options({ maxTaskRetries: 1 }).remote();
+    await c.ping.remote();
+    const r = put({ peer: Scripted.remote() });
+    const use = c.use.remote(r, marker);
+    const ping = c.ping.remote();
+    assert.equal(await within(use, 'the retried call', 15_000), 'got object');
+    assert.equal(await within(ping, 'the call behind it', 15_000), 'pong');
+  });
 });

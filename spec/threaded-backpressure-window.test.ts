@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { init, shutdown } from '../lib/index.js';
 import { until } from './helpers/actors-util.js';
 import { scratch } from './helpers/threaded-actors.js';
-import { Recorder, recorded } from './helpers/wire-actors.js';
+import { Recorder, Relapse, recorded } from './helpers/wire-actors.js';
 
 beforeEach(() => init({ workers: 1 }));
 afterEach(() => shutdown());
@@ -27,4 +27,20 @@ describe('G10 backpressure window across a thread', () => {
       await gen.return();
     });
   }
+});
+
+describe('G10 G12 the window across a restart', () => {
+  test('G10 G12 after its worker died, a re-run stream counts items delivered and not taken against its window', async () => {
+    const dir = scratch();
+    const log = join(dir, 'log');
+    const r = Relapse.options({ maxRestarts: 1, maxTaskRetries: 1 }).remote();
+    const gen = r.items.options({ backpressure: 2 }).remote(10, log, join(dir, 'marker'));
+    // The first attempt makes 0 and 1 and dies; the second skips them and must wait: nothing was taken.
+    await until(() => recorded(log).length >= 4, 'the re-run skips the two items delivered', 15_000);
+    await new Promise((res) => setTimeout(res, 300)); // room to run ahead, if the window were lost
+    assert.deepEqual(recorded(log), ['0', '1', '0', '1']);
+    const got: number[] = [];
+    for await (const ref of gen) got.push(await ref);
+    assert.deepEqual(got, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ActorDiedError, TaskError, actorInfo, init, shutdown } from '../lib/index.js';
 import { settle, within } from './helpers/actors-util.js';
 import { scratch } from './helpers/threaded-actors.js';
-import { Ledger, recorded } from './helpers/wire-actors.js';
+import { Caller, DiesInConstructor, Ledger, recorded } from './helpers/wire-actors.js';
 
 beforeEach(() => init({ workers: 1 }));
 afterEach(() => shutdown());
@@ -74,5 +74,18 @@ describe('A7 a worker death names the call that ran', () => {
       assert.ok(!o.ok && o.error instanceof ActorDiedError, `${what}: ${String(!o.ok && o.error)}`);
       assert.match((o.error as Error).message, new RegExp(`while it ran Ledger#${info.id}\\.work \\(task \\d+\\)`), what);
     }
+  });
+});
+
+describe('A7 a worker death blames no call that was only waiting', () => {
+  test('A7 a call awaiting a timer when another actor\'s constructor ends the worker is not named as the one that ran', async () => {
+    const c = Caller.remote();
+    await c.ping.remote();
+    const waiting = c.wait.remote(1000);
+    await new Promise((r) => setTimeout(r, 100));
+    DiesInConstructor.remote();
+    const out = await within(settle(waiting), 'the waiting call settles', 15_000);
+    assert.ok(!out.ok && out.error instanceof ActorDiedError);
+    assert.doesNotMatch((out.error as Error).message, /while it ran Caller/);
   });
 });

@@ -3,9 +3,9 @@
 // live actor did not exist).
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ActorDiedError, actorInfo, init, shutdown } from '../lib/index.js';
+import { Actor, ActorDiedError, actor, actorInfo, init, shutdown } from '../lib/index.js';
 import { settle, uniqueName, within } from './helpers/actors-util.js';
-import { Holder, Operator } from './helpers/wire-actors.js';
+import { Caller, Holder, Operator } from './helpers/wire-actors.js';
 
 beforeEach(() => init({ workers: 1 }));
 afterEach(() => shutdown());
@@ -38,5 +38,18 @@ describe('A8 A9 A10 handle operations inside a worker', () => {
     assert.deepEqual(await within(op.logOf.remote(name), 'getActor in a worker'), ['n:start']);
     assert.match(await op.missing.remote('no-such-name'), /^ActorNotFoundError: no live actor is named 'no-such-name'/);
     h.release.remote();
+  });
+});
+
+describe('A4 concurrency groups through a handle in a worker', () => {
+  test('A4 a call made in a worker through a handle may name a concurrency group its actor declares', async () => {
+    @actor({ mode: 'async', concurrencyGroups: { io: 2 } })
+    class Grouped extends Actor {
+      async io(x: number): Promise<string> {
+        return `io:${x}`;
+      }
+    }
+    const m = Grouped.remote();
+    assert.equal(await within(Caller.remote().viaGroup.remote(m), 'a grouped call from a worker'), 'io:1');
   });
 });

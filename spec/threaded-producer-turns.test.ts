@@ -36,3 +36,16 @@ describe('G11 G13 a busy producer on a worker hears the consumer', () => {
     });
   }
 });
+
+describe('G11 a producer with slow steps on a worker', () => {
+  test('G11 cancel() stops a threaded producer whose every step blocks its thread for 20 ms within a few items', async () => {
+    const done = join(scratch(), 'done');
+    const gen = Spinner.remote().slowSpin.remote(done, 1000, 20);
+    assert.equal(await (await gen.next()).value, 0);
+    cancel(gen);
+    for (let r = await gen.next(); !r.done; r = await gen.next()) await settle(r.value);
+    await until(() => exists(done), 'the producer runs its finally block', 5000);
+    const made = Number(readFileSync(done, 'utf8'));
+    assert.ok(made < 10, `the producer made ${made} items of 20 ms after the cancel`);
+  });
+});

@@ -3,9 +3,9 @@
 // value is passed by reference); the worker lets the value go once the ref is collected on the main thread.
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { get, init, put, shutdown, type ObjectRef } from '../lib/index.js';
-import { collectGarbage, within } from './helpers/actors-util.js';
-import { Keeper } from './helpers/wire-actors.js';
+import { DefinitionNotFoundError, get, init, put, remote, shutdown, type ObjectRef } from '../lib/index.js';
+import { collectGarbage, settle, within } from './helpers/actors-util.js';
+import { Keeper, echoFn } from './helpers/wire-actors.js';
 
 beforeEach(() => init({ workers: 1 }));
 afterEach(() => shutdown());
@@ -47,5 +47,17 @@ describe('R3 a ref crosses to a worker once', () => {
       kept = await k.kept.remote();
     }
     assert.equal(kept, before, 'the worker still keeps the value of a collected ref');
+  });
+});
+
+describe('R3 a ref kept by a worker whatever its first call met', () => {
+  test('R3 a ref passed to a call that fails before it runs still reaches the next call on that worker', async () => {
+    const broken = remote(function broken(x: unknown) {
+      return x;
+    }, { mode: 'threaded', module: 'file:///no/such/module-for-refs.js' });
+    const r = put({ hello: 'world' });
+    const out = await settle(broken.remote(r));
+    assert.ok(!out.ok && out.error instanceof DefinitionNotFoundError, String(!out.ok && out.error));
+    assert.deepEqual(await within(echoFn.remote(r), 'echo'), { hello: 'world' });
   });
 });

@@ -8,7 +8,7 @@ import { Fifo } from '../fifo.js';
 import type { Task } from '../task.js';
 import { cancelOnWorker, checkWireArgs, SentCall, sendCall, type Wire } from '../threaded/calls.js';
 import type { Pool, Tenant, WorkerSlot } from '../threaded/pool.js';
-import { moveBuffers } from '../threaded/codec.js';
+import { copyArgs, moveBuffers } from '../threaded/codec.js';
 import { refArgsOf, type RefArgs } from '../threaded/ref-cache.js';
 import type { Executor } from './executor.js';
 
@@ -80,10 +80,11 @@ export class ThreadedExecutor implements Executor, Tenant {
       if (refs !== undefined) this.#refArgs.set(task, refs);
     }
     const now = this.#open && this.#preparing === undefined && this.#waiting.size === 0;
-    // It leaves later: carry the values of the call (with transfer, its buffers are moved now).
-    if (!now) {
+    // It leaves later: carry the values of the call (with transfer, its buffers are moved now). A call
+    // submitted again after a restart carries what it carried the first time.
+    if (!now && task.attempt === 0) {
       if (task.call.transfer) moveBuffers(task.args);
-      else task.snapshotArgs();
+      else copyArgs(task.args);
     }
     this.#waiting.push(task);
     if (now) this.#pump();

@@ -11,11 +11,19 @@ const WAIT_MS = 10_000;
 
 export const newAskBuffer = (): SharedArrayBuffer => new SharedArrayBuffer(HEADER + SIZE);
 
-/** The main thread's side: writes an answer (JSON) and wakes the worker. */
-export function answer(buffer: SharedArrayBuffer, id: number, value: unknown): void {
+/** The main thread's side: writes the answer `get()` gives (JSON), or why there is none, and wakes the
+ *  worker; it never leaves the worker waiting. */
+export function answer(buffer: SharedArrayBuffer, id: number, get: () => unknown): void {
   const cells = new Int32Array(buffer, 0, 2);
-  const text = JSON.stringify(value ?? null);
-  const { written } = new TextEncoder().encodeInto(text, new Uint8Array(buffer, HEADER, SIZE));
+  let text: string;
+  try {
+    text = JSON.stringify({ v: get() ?? null });
+  } catch (e) {
+    text = JSON.stringify({ error: `the main thread could not answer: ${(e as Error)?.message ?? String(e)}` });
+  }
+  const body = new Uint8Array(buffer, HEADER, SIZE);
+  let { read, written } = new TextEncoder().encodeInto(text, body);
+  if (read! < text.length) ({ written } = new TextEncoder().encodeInto(JSON.stringify({ error: `the answer is larger than ${SIZE} bytes` }), body));
   Atomics.store(cells, 1, written);
   Atomics.store(cells, 0, id);
   Atomics.notify(cells, 0);
@@ -44,6 +52,8 @@ export class Asker {
     }
     const length = Atomics.load(this.#cells, 1);
     const bytes = new Uint8Array(this.buffer, HEADER, length).slice(); // TextDecoder refuses shared memory
-    return JSON.parse(new TextDecoder().decode(bytes));
+    const a = JSON.parse(new TextDecoder().decode(bytes)) as { v?: unknown; error?: string };
+    if (a.error !== undefined) throw new TroupeError(`${what}: ${a.error}`);
+    return a.v;
   }
 }

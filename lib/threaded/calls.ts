@@ -34,7 +34,10 @@ export function wireCall(call: ResolvedCall, task: Task): WireCall | undefined {
     wireOptions.set(call, (o = Object.keys(w).length === 0 ? null : w));
   }
   if (skip === 0 && task.attempt === 0) return o ?? undefined;
-  return { ...o, ...(skip > 0 ? { skip } : {}), ...(task.attempt > 0 ? { attempt: task.attempt } : {}) };
+  // A new attempt of a stream skips what was delivered, and counts as taken only what the consumer took:
+  // items delivered and not yet taken still weigh in its window (G10, G12).
+  const taken = task.core !== undefined ? task.core.taken : 0;
+  return { ...o, ...(skip > 0 ? { skip, taken } : {}), ...(task.attempt > 0 ? { attempt: task.attempt } : {}) };
 }
 
 const wireOptions = new WeakMap<ResolvedCall, WireCall | null>();

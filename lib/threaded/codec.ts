@@ -205,6 +205,21 @@ export function transferables(values: readonly unknown[]): ArrayBuffer[] {
   return [...out];
 }
 
+/** Copies the object arguments of a call that leaves later than its `.remote()` (refs aside, resolved when
+ *  it leaves), so that it carries the values as they were at the call, as postMessage would. A value the
+ *  copy cannot take is left as it is: the wire check at the send says what is wrong with it. */
+export function copyArgs(args: unknown[]): void {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === null || typeof a !== 'object' || a instanceof ObjectRef) continue;
+    try {
+      args[i] = snapshot(a);
+    } catch {
+      // left as it is
+    }
+  }
+}
+
 /** Moves the top-level buffers of `args` into copies of their own now (the caller's are detached, as a
  *  transfer at the call would leave them), for a transfer call that leaves later. */
 export function moveBuffers(args: unknown[]): void {

@@ -3,7 +3,7 @@
 // skips what it already delivered, G12), else it fails with WorkerCrashedError.
 import { WorkerCrashedError } from '../errors.js';
 import { cancelOnWorker, checkWireArgs, sendCall, type Wire } from './calls.js';
-import { moveBuffers } from './codec.js';
+import { copyArgs, moveBuffers } from './codec.js';
 import { refArgsOf, type RefArgs } from './ref-cache.js';
 import type { Task } from '../task.js';
 import type { Pool, WorkerSlot } from './pool.js';
@@ -32,7 +32,7 @@ export class ThreadedFunctions {
       if (refs !== undefined) this.#refArgs.set(task, refs);
       // It leaves once its refs resolve: carry the values of the call (moved now, with transfer).
       if (task.call.transfer) moveBuffers(task.args);
-      else task.snapshotArgs();
+      else copyArgs(task.args);
       void task.resolveArgs().then((ok) => ok && this.#send(task, at));
     }
     else this.#send(task, at);

@@ -27,7 +27,14 @@ export class MainWire implements Wire, CallRouter {
   readonly writeHandle = (o: object): WireHandle | undefined => {
     const core = handleTarget(o) as ActorCore | undefined;
     if (core === undefined) return isWireHandle(o) ? o : undefined;
-    return { $troupeHandle: core.id, className: core.className, methods: [...core.methods.values()].map(wireMethod), mode: core.options.mode ?? 'sync' };
+    const groups = [...core.groups.keys()].filter((g): g is string => g !== undefined);
+    return {
+      $troupeHandle: core.id,
+      className: core.className,
+      methods: [...core.methods.values()].map(wireMethod),
+      mode: core.options.mode ?? 'sync',
+      ...(groups.length > 0 ? { groups } : {}),
+    };
   };
 
   readIn(v: unknown): unknown {

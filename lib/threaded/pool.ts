@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { TroupeError } from '../errors.js';
+import { outsideTasks } from '../context.js';
 import type { ResourceLimits } from '../options.js';
 import { Channel } from './channel.js';
 import { MainFlow, newFlowBuffer } from './flow.js';
@@ -227,7 +228,7 @@ export class WorkerSlot implements RefHolder {
       case 'killout':
         return this.pool.router?.killOut(m);
       case 'ask':
-        return answer(this.answers, m.id, this.pool.router?.ask(m));
+        return answer(this.answers, m.id, () => this.pool.router?.ask(m));
       case 'up':
         this.isUp = true;
         return this.#up?.resolve();
@@ -314,7 +315,7 @@ export class Pool {
   /** A worker for an actor: a dedicated one, or the least loaded shared one (starting one while below `size`). */
   place(dedicated: boolean, resourceLimits: ResourceLimits | undefined): WorkerSlot {
     if (dedicated) {
-      const slot = new WorkerSlot(this, this.#index++, true, resourceLimits);
+      const slot = this.#newSlot(true, resourceLimits);
       this.#dedicated.add(slot);
       return slot;
     }
@@ -330,10 +331,14 @@ export class Pool {
     let best: WorkerSlot | undefined;
     for (const s of this.#shared) if (best === undefined || s.load < best.load) best = s;
     if (best === undefined || (best.load > 0 && this.#shared.length < this.size)) {
-      best = this.#takeSpare() ?? new WorkerSlot(this, this.#index++, false, undefined);
+      best = this.#takeSpare() ?? this.#newSlot(false, undefined);
       this.#shared.push(best);
     }
     return best;
+  }
+
+  #newSlot(dedicated: boolean, resourceLimits: ResourceLimits | undefined, preload?: readonly string[]): WorkerSlot {
+    return outsideTasks(() => new WorkerSlot(this, this.#index++, dedicated, resourceLimits, preload));
   }
 
   #takeSpare(): WorkerSlot | undefined {
@@ -345,12 +350,12 @@ export class Pool {
 
   #startSpare(): void {
     if (this.#closed || !this.#wantSpare || this.#spare !== undefined) return;
-    this.#spare = new WorkerSlot(this, this.#index++, false, undefined, [...this.#spareModules]);
+    this.#spare = this.#newSlot(false, undefined, [...this.#spareModules]);
   }
 
   /** Starts the shared workers up to `size` now (a warm start); resolves when every one takes calls. */
   prestart(): Promise<void> {
-    while (this.#shared.length < this.size) this.#shared.push(new WorkerSlot(this, this.#index++, false, undefined));
+    while (this.#shared.length < this.size) this.#shared.push(this.#newSlot(false, undefined));
     // Someone waits for them: each keeps the process alive until it is up (or dead), then idles unref'd.
     return Promise.all(
       this.#shared.map((s) => {

@@ -21,6 +21,8 @@ export interface WireHandle {
   /** Method names, which of them stream, and a stream's default backpressure (@method) if it has one:
    *  the worker gives credit for the same window the main thread holds the producer to (G10). */
   readonly methods: readonly (readonly [name: string, stream: boolean, backpressure?: number])[];
+  /** The concurrency groups the actor declares (a call through the handle may name one, A4). */
+  readonly groups?: readonly string[];
   /** The actor's mode, for actorInfo() of a handle whose actor is gone. */
   readonly mode?: 'sync' | 'async' | 'threaded';
 }
@@ -33,6 +35,8 @@ export interface WireCall {
   readonly retry?: boolean | readonly string[];
   /** Stream items an earlier attempt delivered: the new attempt skips them (G12). */
   readonly skip?: number;
+  /** With `skip`: how many of those the consumer has taken (the rest still count against the window). */
+  readonly taken?: number;
   readonly attempt?: number;
   /** Transfer ArrayBuffers of the result instead of copying. */
   readonly transfer?: boolean;

@@ -14,7 +14,7 @@ import { DEFAULT_CALL, type ResolvedCall } from '../options.js';
 import { ObjectRef, refs } from '../ref.js';
 import { ObjectRefGenerator, StreamCore, streams } from '../stream.js';
 import { isGeneratorFunction, Task, type Callable, type TaskHost } from '../task.js';
-import { onTaskCode, runningTask } from '../context.js';
+import { runningTask, watchTaskCode } from '../context.js';
 import { runtime } from '../runtime.js';
 import { pacing } from '../pacing.js';
 import type { ActorInfo } from '../types.js';
@@ -36,9 +36,16 @@ interface Hosted {
 const boot = workerData as WorkerBoot;
 // The call whose code ran last, where the main thread can read it if this worker dies: it names the call.
 const running = new Int32Array(boot.running);
-onTaskCode((t) => {
-  const id = callIds.get(t as Task);
-  if (id !== undefined) running[0] = id;
+watchTaskCode({
+  enter(t) {
+    const prev = running[0]!;
+    const id = callIds.get(t as Task);
+    if (id !== undefined) running[0] = id;
+    return prev;
+  },
+  leave(prev) {
+    running[0] = prev; // between calls (and after an await) no call is named
+  },
 });
 const flow = new WorkerFlow(boot.flow);
 // A spare's modules load while it waits; a create or call that needs one meets the same import. A module
@@ -66,6 +73,7 @@ function onMessage(m: ToWorker): void {
       void create(m);
       return;
     case 'call':
+      if (m.r) readRefArgs(m.args); // kept at once: later calls name the value, whatever this one meets
       if (m.fid !== undefined) runFunction(m);
       else call(m);
       return;
@@ -195,7 +203,6 @@ function runLoaded(m: CallMsg, callable: Callable): void {
 /** Makes the worker-side task of a call and wires its output back to the main thread. */
 function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCall): Task {
   const args = m.h ? (foreign.readIn(m.args) as unknown[]) : m.args;
-  if (m.r) readRefArgs(args);
   const task = new Task(host, callable, args, call, false);
   task.attempt = m.o?.attempt ?? 0;
   tasks.set(m.id, task);
@@ -211,7 +218,7 @@ function start(m: CallMsg, host: TaskHost, callable: Callable, call: ResolvedCal
     return task;
   }
   core.produced = m.o?.skip ?? 0;
-  core.taken = core.produced;
+  core.taken = Math.min(core.produced, m.o?.taken ?? core.produced);
   const itemPace = pacing.items();
   core.sink = {
     item(v) {
@@ -309,7 +316,8 @@ class Foreign {
     const target: HandleTarget = {
       className: w.className,
       methods,
-      groups: new Map([[undefined, Infinity]]),
+      // The names only: the limits are the owner's to keep.
+      groups: new Map<string | undefined, number>([[undefined, Infinity], ...(w.groups ?? []).map((g) => [g, Infinity] as const)]),
       kind: 'foreign',
       call: (method, args, call) => this.#call(w, method, args, call),
       kill: (noRestart) => channel.send({ t: 'killout', aid: w.$troupeHandle, noRestart }),

@@ -3,7 +3,7 @@
 // run is seen even when its worker dies right after. A worker imports this module to find the classes, so
 // it has no top-level side effects (decorators only register).
 import { closeSync, openSync, readFileSync, writeSync, existsSync, writeFileSync } from 'node:fs';
-import { Actor, actor, actorInfo, kill, getActor, method, taskContext, type ActorHandle, type ActorInfo } from '../../lib/index.js';
+import { Actor, actor, actorInfo, kill, getActor, method, remote, taskContext, type ActorHandle, type ActorInfo } from '../../lib/index.js';
 import { keptRefs } from '../../lib/threaded/ref-cache.js';
 
 /** Appends `tag` and a newline to `path` (one write: it lands even if the process exits next). */
@@ -150,6 +150,19 @@ export class Recorder extends Actor {
  *  many it made (it would make `n`, seconds of work, if nobody stopped it). */
 @actor({ mode: 'threaded' })
 export class Spinner extends Actor {
+  /** Each step blocks the thread for `ms` (no await): a producer with slow steps. */
+  *slowSpin(done: string, n: number, ms: number): Generator<number> {
+    let i = 0;
+    try {
+      for (; i < n; i++) {
+        const end = Date.now() + ms;
+        while (Date.now() < end);
+        yield i;
+      }
+    } finally {
+      writeFileSync(done, String(i));
+    }
+  }
   *spin(done: string, n: number): Generator<number> {
     let i = 0;
     try {
@@ -284,3 +297,64 @@ export class Operator extends Actor {
     }
   }
 }
+
+/** Ends its worker the first time `use` runs (marker file), for a retry of a call with a ref argument. */
+@actor({ mode: 'threaded', maxRestarts: 2 })
+export class Relapse extends Actor {
+  use(obj: { peer: unknown }, marker: string): string {
+    if (!existsSync(marker)) {
+      writeFileSync(marker, '');
+      process.exit(2);
+    }
+    return `got ${typeof obj.peer}`;
+  }
+  ping(): string {
+    return 'pong';
+  }
+  /** Items, recorded as made; the worker ends 300 ms after item 1 the first time (marker file). */
+  *items(n: number, log: string, marker: string): Generator<number> {
+    for (let i = 0; i < n; i++) {
+      record(log, i);
+      if (i === 1 && !existsSync(marker)) {
+        writeFileSync(marker, '');
+        setTimeout(() => process.exit(1), 300);
+      }
+      yield i;
+    }
+  }
+}
+
+/** Calls through handles from a worker: a hold on a Holder, a call naming a concurrency group. */
+@actor({ mode: 'threaded' })
+export class Caller extends Actor {
+  ping(): number {
+    return 1;
+  }
+  callHold(h: ActorHandle<Holder>, tag: string): Promise<string> {
+    return h.hold.remote(tag) as unknown as Promise<string>;
+  }
+  viaGroup(m: ActorHandle<{ io(x: number): Promise<string> }>): Promise<string> {
+    return m.io.options({ concurrencyGroup: 'io' }).remote(1) as unknown as Promise<string>;
+  }
+  async wait(ms: number): Promise<string> {
+    await new Promise((r) => setTimeout(r, ms));
+    return 'waited';
+  }
+}
+
+/** Its constructor ends the worker. */
+@actor({ mode: 'threaded' })
+export class DiesInConstructor extends Actor {
+  constructor() {
+    super();
+    process.exit(7);
+  }
+  ping(): number {
+    return 1;
+  }
+}
+
+/** A threaded function that gives back its argument. */
+export const echoFn = remote(function echoFn(x: unknown) {
+  return x;
+}, { mode: 'threaded' });
