@@ -9,6 +9,7 @@ export type TroupeErrorCode =
   | 'TROUPE_ACTOR_DIED'
   | 'TROUPE_WORKER_CRASHED'
   | 'TROUPE_TASK_CANCELLED'
+  | 'TROUPE_TASK_TIMEOUT'
   | 'TROUPE_GET_TIMEOUT'
   | 'TROUPE_SERIALIZATION'
   | 'TROUPE_ACTOR_NOT_FOUND'
@@ -96,6 +97,9 @@ export class TaskCancelledError extends TroupeError {
 /** The call's `timeout` (`.options({ timeout })`) ran out: it was cancelled. */
 export class TaskTimeoutError extends TaskCancelledError {
   override name = 'TaskTimeoutError';
+  override get code(): TroupeErrorCode {
+    return 'TROUPE_TASK_TIMEOUT';
+  }
   /** The timeout, in milliseconds. */
   readonly timeout: number;
   constructor(site: TaskSite, timeout: number) {

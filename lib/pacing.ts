@@ -99,10 +99,10 @@ export class ProducerPace {
     return false;
   }
 
-  /** The event loop turned (a yield, or a wait for credit). */
+  /** The event loop turned (a yield, or a wait for credit): a new window starts. No probe is sent here (a
+   *  producer held every few items by backpressure turns often): the next look sends one. */
   turned(): void {
     this.#turnAt = this.pacing.clock.now();
-    this.#sendProbe();
   }
 }
 

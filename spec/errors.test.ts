@@ -11,6 +11,7 @@ import {
   SerializationError,
   TaskCancelledError,
   TaskError,
+  TaskTimeoutError,
   TroupeError,
   WorkerCrashedError,
   actor,
@@ -39,6 +40,7 @@ describe('errors have stable codes', () => {
       [new SerializationError('x'), 'TROUPE_SERIALIZATION'],
       [new ActorNotFoundError('n'), 'TROUPE_ACTOR_NOT_FOUND'],
       [new DefinitionNotFoundError('x'), 'TROUPE_DEFINITION_NOT_FOUND'],
+      [new TaskTimeoutError(site, 5), 'TROUPE_TASK_TIMEOUT'],
     ];
     for (const [e, code] of cases) assert.equal(e.code, code, e.name);
     assert.equal(new Set(cases.map(([, c]) => c)).size, cases.length);
