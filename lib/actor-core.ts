@@ -19,6 +19,8 @@ import type { ActorHandle, ActorInfo } from './types.js';
 /** What an actor needs from the runtime that owns it. */
 export interface ActorOwner {
   released(core: ActorCore): void;
+  /** The actor `id` is gone (dead, or restarting on a new instance): the actors it created die with it. */
+  creatorGone(id: string, label: string): void;
   /** The executor of a threaded actor (installed with the worker pool). */
   threaded(core: ActorCore): Executor;
 }
@@ -42,6 +44,9 @@ export class ActorCore implements TaskHost, HandleTarget {
     readonly info: ClassInfo,
     readonly options: ActorOptions,
     readonly args: unknown[],
+    /** The actor whose code created this one (fate sharing: it dies with its creator); undefined: the
+     *  program's own code or a remote function created it. */
+    readonly creatorId: string | undefined = undefined,
   ) {
     this.className = info.className;
     this.methods = methodsFor(info, options);
@@ -170,10 +175,12 @@ export class ActorCore implements TaskHost, HandleTarget {
     for (const t of running) t.stop(error);
     for (const t of queued) t.stop(error);
     this.owner.released(this);
+    this.owner.creatorGone(this.id, actorLabel(this));
   }
 
   #restart(reason: string, cause: unknown): void {
     this.restarts++;
+    this.owner.creatorGone(this.id, actorLabel(this)); // its instance is gone, and with it what it created
     const { queued, running } = this.#executor.close();
     const retried: Task[] = [];
     const error = new ActorDiedError(this, `${reason}; the actor restarts`, cause);

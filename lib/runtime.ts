@@ -1,6 +1,6 @@
 // The runtime: the live actors, their names, and the in-process host of remote functions. init() starts
 // one explicitly; the first use starts a default one; shutdown() kills everything and forgets it.
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread, threadId } from 'node:worker_threads';
 import { ActorCore, type ActorOwner } from './actor-core.js';
 import type { Executor } from './executors/executor.js';
 import { ThreadedExecutor } from './executors/threaded.js';
@@ -9,7 +9,7 @@ import { MainWire } from './threaded/main-wire.js';
 import { Pool } from './threaded/pool.js';
 import { creation, type ClassInfo } from './actor.js';
 import { ActorDiedError, ActorNotFoundError, TaskCancelledError, TroupeError, actorLabel, showValue } from './errors.js';
-import { useAsyncContext } from './context.js';
+import { runningTask, useAsyncContext } from './context.js';
 import type { ActorOptions } from './options.js';
 import type { Task, TaskHost } from './task.js';
 import type { ActorHandle } from './types.js';
@@ -37,6 +37,10 @@ export class Runtime implements ActorOwner, TaskHost {
   /** Threaded remote functions. */
   readonly functions = new ThreadedFunctions(() => this.pool(), this.wire);
   #nextId = 1;
+  /** Ids of actors made in a worker differ from the main thread's (a creator's id names either). */
+  readonly #idPrefix = isMainThread ? '' : `w${threadId}.`;
+  /** The actors each actor created (by the creator's id), alive. */
+  readonly #created = new Map<string, Set<ActorCore>>();
   #pool: Pool | undefined;
 
   constructor(readonly workers: number | undefined = undefined) {}
@@ -72,15 +76,30 @@ export class Runtime implements ActorOwner, TaskHost {
         throw new TroupeError(`the actor name '${name}' is taken by ${actorLabel(existing)}; pass getIfExists: true to get that actor`);
       }
     }
-    const core = new ActorCore(this, `${this.#nextId++}`, info, options, args);
+    // The actor whose code runs now is the creator: the new one dies with it (Ray's fate sharing).
+    const creator = runningTask()?.actorId;
+    const core = new ActorCore(this, `${this.#idPrefix}${this.#nextId++}`, info, options, args, creator);
     this.actors.set(core.id, core);
+    if (creator !== undefined) {
+      let kids = this.#created.get(creator);
+      if (kids === undefined) this.#created.set(creator, (kids = new Set()));
+      kids.add(core);
+    }
     if (name !== undefined) this.names.set(name, core);
     return core.handle;
   }
 
   released(core: ActorCore): void {
     this.actors.delete(core.id);
+    if (core.creatorId !== undefined) this.#created.get(core.creatorId)?.delete(core);
     if (core.name !== undefined && this.names.get(core.name) === core) this.names.delete(core.name);
+  }
+
+  creatorGone(id: string, label: string): void {
+    const kids = this.#created.get(id);
+    if (kids === undefined) return;
+    this.#created.delete(id);
+    for (const k of kids) k.die(new ActorDiedError(k, `its creator ${label} died`));
   }
 
   /** TaskHost for remote functions. */

@@ -283,6 +283,8 @@ function release(aid: string): void {
   hosted.executor.close();
   const error = new TroupeError(`${hosted.info.className}#${aid} was released`);
   for (const t of [...tasks.values()]) if (t.host === hosted.host) t.stop(error);
+  // The actors its code created here die with it (fate sharing): released means killed or restarting.
+  runtime().creatorGone(hosted.host.actorId!, `${hosted.info.className}#${hosted.host.actorId}`);
 }
 
 /** Handles this worker was given: calls on them go to the main thread as callouts (A10). */

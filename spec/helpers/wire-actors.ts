@@ -358,3 +358,26 @@ export class DiesInConstructor extends Actor {
 export const echoFn = remote(function echoFn(x: unknown) {
   return x;
 }, { mode: 'threaded' });
+
+/** A leaf made inside a worker by Supervisor (sync: it lives in that worker). */
+@actor()
+export class Leaf extends Actor {
+  ping(): string {
+    return 'leaf';
+  }
+}
+
+let leafOfSupervisor: ActorHandle<Leaf> | undefined;
+
+/** Creates a Leaf in its worker; after a restart, reports the state of the Leaf its last instance made. */
+@actor({ mode: 'threaded', maxRestarts: 1 })
+export class Supervisor extends Actor {
+  async spawn(): Promise<string> {
+    const leaf = Leaf.remote();
+    leafOfSupervisor = leaf;
+    return leaf.ping.remote() as unknown as Promise<string>;
+  }
+  leafState(): string {
+    return leafOfSupervisor === undefined ? 'none' : actorInfo(leafOfSupervisor).state;
+  }
+}
