@@ -1,7 +1,7 @@
 // ActorCore: one live actor. It owns the instance, the lifecycle snapshot (lifecycle.ts) and the executor
 // that queues and runs its calls; a kill or a restart takes every queued and running call back from the
 // executor, so that each one is settled or retried (A6, A7, A8).
-import { groupLimits, methodsFor, type ClassInfo, type MethodInfo } from './actor.js';
+import { groupLimits, methodsFor, type ClassInfo, type MethodInfo } from './model/class-info.js';
 import { ActorDiedError, DefinitionNotFoundError, actorLabel } from './errors.js';
 import { events } from './events.js';
 import { microtask } from './microtask.js';
@@ -10,7 +10,7 @@ import type { Executor } from './executors/executor.js';
 import { SyncExecutor } from './executors/sync.js';
 import { makeHandle, type HandleTarget } from './handle.js';
 import { initialLifecycle, nextLifecycle, type LifecycleEvent, type LifecycleSnapshot, type LifecycleState } from './lifecycle.js';
-import type { ActorOptions, ResolvedCall } from './options.js';
+import type { ActorOptions, ResolvedCall } from './model/options.js';
 import { refs, type ObjectRef } from './ref.js';
 import { StreamCore, streams, type ObjectRefGenerator } from './stream.js';
 import { checkArgs, Task, type TaskHost } from './task.js';

@@ -2,8 +2,8 @@
 // handle and cached, so a call costs one trap and one closure call. Internal state stays behind a WeakMap.
 // Misuses of a stub (calling it, awaiting it) and call options that would do nothing are TypeErrors that
 // say what to do instead.
-import type { MethodInfo } from './actor.js';
-import { checkCallOptions, resolveCall, type CallOptions, type ResolvedCall } from './options.js';
+import type { MethodInfo } from './model/class-info.js';
+import { checkCallOptions, resolveCall, type CallOptions, type ResolvedCall } from './model/options.js';
 import type { ObjectRef } from './ref.js';
 import type { ObjectRefGenerator } from './stream.js';
 import type { ActorHandle, ActorInfo } from './types.js';

@@ -20,6 +20,6 @@ export {
   DefinitionNotFoundError,
   type TroupeErrorCode,
 } from './errors.js';
-export type { ActorMode, ActorOptions, MethodOptions, CallOptions, PerCallOptions, RemoteFunctionOptions, ErrorClass } from './options.js';
+export type { ActorMode, ActorOptions, MethodOptions, CallOptions, PerCallOptions, RemoteFunctionOptions, ErrorClass } from './model/options.js';
 export type { ActorHandle, RemoteMethod, RemoteCall, RemoteOutput, RemoteArgs, ActorFactory } from './types.js';
 export type { LifecycleState } from './lifecycle.js';

@@ -3,14 +3,15 @@
 // and retryExceptions (G12).
 import { isMainThread } from 'node:worker_threads';
 import { TroupeError } from './errors.js';
-import { checkFunctionOptions, DEFAULT_CALL, resolveCall, type PerCallOptions, type RemoteFunctionOptions, type ResolvedCall } from './options.js';
+import { checkFunctionOptions, DEFAULT_CALL, resolveCall, type PerCallOptions, type RemoteFunctionOptions, type ResolvedCall } from './model/options.js';
 import type { ObjectRef } from './ref.js';
 import { microtask } from './microtask.js';
 import { runtime } from './runtime.js';
-import { callerModule } from './threaded/module-url.js';
-import { register, type Location } from './threaded/registry.js';
+import { callerModule } from './model/definitions.js';
+import { register, type Location } from './model/definitions.js';
 import type { ObjectRefGenerator } from './stream.js';
-import { checkArgs, isGeneratorFunction, Task, type Callable } from './task.js';
+import { checkArgs, Task } from './task.js';
+import { isGeneratorFunction, type Callable } from './model/class-info.js';
 import type { RemoteCall } from './types.js';
 
 /** A function made remote: `.remote(...args)` runs it as a task; `.options(o).remote(...)` with options. */

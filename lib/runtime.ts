@@ -7,10 +7,11 @@ import { ThreadedExecutor } from './executors/threaded.js';
 import { ThreadedFunctions } from './threaded/functions.js';
 import { MainWire } from './threaded/main-wire.js';
 import { Pool } from './threaded/pool.js';
-import { creation, type ClassInfo } from './actor.js';
+import { creation } from './actor.js';
+import type { ClassInfo } from './model/class-info.js';
 import { ActorDiedError, ActorNotFoundError, TaskCancelledError, TroupeError, actorLabel, showValue } from './errors.js';
 import { runningTask, useAsyncContext } from './context.js';
-import type { ActorOptions } from './options.js';
+import type { ActorOptions } from './model/options.js';
 import type { Task, TaskHost } from './task.js';
 import type { ActorHandle } from './types.js';
 

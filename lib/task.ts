@@ -5,7 +5,8 @@ import { runAs, runningTask, type ContextSource } from './context.js';
 import { pacing } from './pacing.js';
 import { TaskCancelledError, TaskError, TaskTimeoutError, type TaskSite } from './errors.js';
 import { events } from './events.js';
-import { isRetryable, type ResolvedCall } from './options.js';
+import type { Callable } from './model/class-info.js';
+import { isRetryable, type ResolvedCall } from './model/options.js';
 import { ObjectRef, refs, type Cancellable } from './ref.js';
 import { ObjectRefGenerator, StreamCore, streams } from './stream.js';
 
@@ -23,19 +24,6 @@ export interface TaskHost {
   /** The task threw and is about to run again (attempt already counted): a worker tells the caller's
    *  side, which keeps the one attempt count that restarts also use (A7, G12). */
   retrying?(task: Task): void;
-}
-
-/** Is `f` a generator function, sync or async (G1: its calls stream)? */
-export function isGeneratorFunction(f: Function): boolean {
-  const k = f.constructor.name;
-  return k === 'GeneratorFunction' || k === 'AsyncGeneratorFunction';
-}
-
-/** The function a task calls, and how: `stream` for generator functions (G1). */
-export interface Callable {
-  readonly name: string;
-  readonly fn: (...args: unknown[]) => unknown;
-  readonly stream: boolean;
 }
 
 let nextTaskId = 1;

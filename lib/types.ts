@@ -2,7 +2,7 @@
 // the actor class. Return types are wrapped in [ ] so unions are not split; `any` and `never` returns are
 // plain refs, not streams.
 import type { LifecycleState } from './lifecycle.js';
-import type { ActorMode, CallOptions } from './options.js';
+import type { ActorMode, CallOptions } from './model/options.js';
 import type { ObjectRef } from './ref.js';
 import type { ObjectRefGenerator } from './stream.js';
 

@@ -5,7 +5,7 @@
 import PQueue from 'p-queue';
 import { Fifo } from '../fifo.js';
 import { microtask } from '../microtask.js';
-import type { ClassInfo } from '../actor.js';
+import type { ClassInfo } from '../model/class-info.js';
 import type { Task } from '../task.js';
 import type { Executor } from './executor.js';
 

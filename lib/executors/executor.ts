@@ -1,6 +1,6 @@
 // The one interface every kind of executor implements: how an actor's calls are queued and started.
 // sync.ts runs one call at a time (A1); async.ts runs concurrency groups of interleaving calls (A2, A4).
-import type { ClassInfo } from '../actor.js';
+import type { ClassInfo } from '../model/class-info.js';
 import type { Task } from '../task.js';
 
 export interface Executor {

@@ -2,7 +2,7 @@
 // back to back in one microtask; an async method holds the actor until its promise settles.
 import { Fifo } from '../fifo.js';
 import { microtask } from '../microtask.js';
-import type { ClassInfo } from '../actor.js';
+import type { ClassInfo } from '../model/class-info.js';
 import type { Task } from '../task.js';
 import type { Executor } from './executor.js';
 

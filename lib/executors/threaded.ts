@@ -1,7 +1,7 @@
 // The threaded executor (A3): the main thread's side of an actor that lives on a pool worker. Calls
 // queue here until the worker has built the actor, leave in submission order (a call whose ref arguments
 // are still resolving holds back the ones behind it: A1, A11), and settle from the worker's replies.
-import type { ClassInfo } from '../actor.js';
+import type { ClassInfo } from '../model/class-info.js';
 import type { ActorCore } from '../actor-core.js';
 import { DefinitionNotFoundError, TroupeError } from '../errors.js';
 import { Fifo } from '../fifo.js';

@@ -3,7 +3,7 @@
 // worker's replies (results, stream items, and stream credit back: G10). Threaded actors and threaded
 // remote functions both send their calls through here.
 import { SerializationError, TaskError } from '../errors.js';
-import type { ResolvedCall } from '../options.js';
+import type { ResolvedCall } from '../model/options.js';
 import { ObjectRef } from '../ref.js';
 import type { Task } from '../task.js';
 import { checkValue, decodeError, transferables, type HandleWriter } from './codec.js';

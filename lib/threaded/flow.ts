@@ -14,7 +14,7 @@
 // The main thread never holds its calls back: it also runs the user's event loop, and holding them
 // measured no gain at 16 in flight.
 import { pacing } from '../pacing.js';
-import type { Callable } from '../task.js';
+import type { Callable } from '../model/class-info.js';
 import type { Pace } from './channel.js';
 
 const SENT = 0; // messages the worker sent (written by the worker)

@@ -7,7 +7,7 @@ import { copyArgs, moveBuffers } from './codec.js';
 import { refArgsOf, type RefArgs } from './ref-cache.js';
 import type { Task } from '../task.js';
 import type { Pool, WorkerSlot } from './pool.js';
-import type { Location } from './registry.js';
+import type { Location } from '../model/definitions.js';
 
 export class ThreadedFunctions {
   readonly #inFlight = new Map<Task, { slot: WorkerSlot; id: number }>();

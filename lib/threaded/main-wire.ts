@@ -2,12 +2,12 @@
 // method list; a call a worker makes through it arrives as a callout, runs on the real actor, and its
 // result or stream items travel back as replies, in order, keyed by the worker's call id. A stream's items
 // leave as they are produced; with backpressure the producer waits for the worker's credit (G10).
-import type { MethodInfo } from '../actor.js';
+import type { MethodInfo } from '../model/class-info.js';
 import type { ActorCore } from '../actor-core.js';
 import { ActorDiedError, TroupeError } from '../errors.js';
 import { callFromWire, type Wire } from './calls.js';
 import { handleTarget } from '../handle.js';
-import type { ResolvedCall } from '../options.js';
+import type { ResolvedCall } from '../model/options.js';
 import { ObjectRef, refs } from '../ref.js';
 import { ObjectRefGenerator, streams } from '../stream.js';
 import { errorToWire, isWireHandle, mapWireHandles, valueToWire } from './codec.js';

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { TroupeError } from '../errors.js';
 import { outsideTasks } from '../context.js';
-import type { ResourceLimits } from '../options.js';
+import type { ResourceLimits } from '../model/options.js';
 import { Channel } from './channel.js';
 import { MainFlow, newFlowBuffer } from './flow.js';
 import { decodeError } from './codec.js';
@@ -15,7 +15,7 @@ import { answer, newAskBuffer } from './ask.js';
 import { JournalReader, newJournalBuffer } from './journal.js';
 import type { AskMsg, CallOutMsg, CancelOutMsg, CreatedMsg, CreditOutMsg, KillOutMsg, ItemsMsg, ResultMsg, ToMain, ToWorker, WorkerBoot } from './protocol.js';
 
-const workerUrl = new URL('./worker-main.js', import.meta.url);
+const workerUrl = new URL('../hosting/worker.js', import.meta.url);
 
 /**
  * How a worker starts. On Node 20 a worker does not run the parent's `--import` modules, and tsx
@@ -102,7 +102,7 @@ export class WorkerSlot implements RefHolder {
 
   /** Where the main thread answers this worker's questions (ask.ts). */
   readonly answers: SharedArrayBuffer;
-  /** The call whose code the worker ran last (worker-main.ts writes it). */
+  /** The call whose code the worker ran last (hosting/worker.ts writes it). */
   readonly #running: Int32Array;
   /** The modules this worker was asked to import (creates and functions): what a spare preloads. */
   readonly modules = new Set<string>();

@@ -1,7 +1,7 @@
 // The options users pass (actor, method, call, remote function), their defaults, and their validation:
 // a bad option is a TypeError at the moment it is given, naming the option and where it was given; so is
 // an option that would do nothing where it is given (refuse()).
-import { showValue } from './errors.js';
+import { showValue } from '../errors.js';
 
 export type ActorMode = 'sync' | 'async' | 'threaded';
 

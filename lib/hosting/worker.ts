@@ -3,29 +3,29 @@
 // and stream items back (items batched; a producer waits for the consumer's credit, G10), and routes calls
 // on handles it was given back to the main thread (A10).
 import { workerData } from 'node:worker_threads';
-import { classInfo, groupLimits, type ClassInfo, type MethodInfo } from '../actor.js';
+import { classInfo, groupLimits, isGeneratorFunction, type Callable, type ClassInfo, type MethodInfo } from '../model/class-info.js';
 import { DefinitionNotFoundError, TaskCancelledError, TaskError, TroupeError } from '../errors.js';
 import { AsyncExecutor } from '../executors/async.js';
 import type { Executor } from '../executors/executor.js';
 import { SyncExecutor } from '../executors/sync.js';
-import { callFromWire } from './calls.js';
+import { callFromWire } from '../threaded/calls.js';
 import { makeHandle, type HandleTarget } from '../handle.js';
-import { DEFAULT_CALL, type ResolvedCall } from '../options.js';
+import { DEFAULT_CALL, type ResolvedCall } from '../model/options.js';
 import { ObjectRef, refs } from '../ref.js';
 import { ObjectRefGenerator, StreamCore, streams } from '../stream.js';
-import { isGeneratorFunction, Task, type Callable, type TaskHost } from '../task.js';
+import { Task, type TaskHost } from '../task.js';
 import { runningTask, watchTaskCode } from '../context.js';
 import { runtime } from '../runtime.js';
 import { pacing } from '../pacing.js';
 import type { ActorInfo } from '../types.js';
-import { Asker } from './ask.js';
-import { Channel } from './channel.js';
-import { decodeError, encodeError, errorToWire, flatCopy, isWireHandle, mapWireHandles, snapshot, transferables, valueToWire } from './codec.js';
-import { pacedCallable, WorkerFlow } from './flow.js';
-import { JournalWriter } from './journal.js';
-import type { CallMsg, CreateMsg, ReplyMsg, ToMain, ToWorker, WireHandle, WorkerBoot } from './protocol.js';
-import { lookup } from './registry.js';
-import { dropKeptRef, readRefArgs } from './ref-cache.js';
+import { Asker } from '../threaded/ask.js';
+import { Channel } from '../threaded/channel.js';
+import { decodeError, encodeError, errorToWire, flatCopy, isWireHandle, mapWireHandles, snapshot, transferables, valueToWire } from '../threaded/codec.js';
+import { pacedCallable, WorkerFlow } from '../threaded/flow.js';
+import { JournalWriter } from '../threaded/journal.js';
+import type { CallMsg, CreateMsg, ReplyMsg, ToMain, ToWorker, WireHandle, WorkerBoot } from '../threaded/protocol.js';
+import { lookup } from '../model/definitions.js';
+import { dropKeptRef, readRefArgs } from '../threaded/ref-cache.js';
 
 interface Hosted {
   readonly info: ClassInfo;
@@ -161,8 +161,10 @@ function call(m: CallMsg): void {
 /** Each method's and function's callable, timed for pacing (flow.ts pacedCallable). */
 const pacedCallables = new WeakMap<object, Callable>();
 function paced(c: Callable, key: object = c): Callable {
-  let p = pacedCallables.get(key);
-  if (p === undefined) pacedCallables.set(key, (p = pacedCallable(c, channel.release, flow)));
+  const known = pacedCallables.get(key);
+  if (known !== undefined) return known;
+  const p = pacedCallable(c, channel.release, flow);
+  pacedCallables.set(key, p);
   return p;
 }
 
