@@ -66,10 +66,6 @@ export class Scripted extends Actor {
     if (step === 'exit') process.exit(4);
     return n + 1;
   }
-  /** Same steps, with the method's own retry options left at the defaults. */
-  runPlain(script: string, log: string): number {
-    return this.run(script, log);
-  }
 }
 
 /** In-process twins of Scripted, for the same script in every mode (sync and async actors). */
@@ -130,10 +126,6 @@ export class SelfKillAsync extends Actor {
   }
 }
 
-/** The attempt number each run saw (taskContext().attempt), for the retry-count rules. */
-export function attemptNow(): number {
-  return taskContext().attempt;
-}
 
 /** A producer that records each item before it yields it, so the test sees how far ahead it ran (G10). */
 @actor({ mode: 'threaded' })
