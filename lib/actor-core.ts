@@ -123,11 +123,9 @@ export class ActorCore implements TaskHost, HandleTarget {
   call(method: MethodInfo, args: unknown[], call: ResolvedCall): ObjectRef<unknown> | ObjectRefGenerator {
     const where = () => `${this.className}.${method.name}`;
     const hasRefs = checkArgs(args, where);
-    const given = args;
     if (this.#executor.check !== undefined) args = this.#executor.check(args, where);
     if (this.#death !== undefined) return deadOutput(method, this.#death);
     const task = new Task(this, method, args, call, hasRefs);
-    if (args !== given) task.handlesInArgs = true;
     if (!task.settledOutput) this.#executor.submit(task); // settled: its signal was already aborted
     return task.output();
   }

@@ -46,7 +46,6 @@ export function remote<F extends (...args: any[]) => any>(
     const sent = at !== undefined ? rt.functions.check(args, where) : args;
     const task = new Task(rt, callable, sent, call, hasRefs);
     if (task.settledOutput) return task.output(); // its signal was already aborted: it never runs
-    if (sent !== args) task.handlesInArgs = true;
     rt.tasks.add(task);
     if (at !== undefined) rt.functions.submit(task, at);
     else microtask(() => void task.run(undefined));

@@ -5,7 +5,7 @@ import { ActorCore, type ActorOwner } from './actor-core.js';
 import type { Executor } from './executors/executor.js';
 import { ThreadedExecutor } from './executors/threaded.js';
 import { ThreadedFunctions } from './threaded/functions.js';
-import { MainWire } from './threaded/main-wire.js';
+import { MainHost } from './hosting/main.js';
 import { Pool } from './threaded/pool.js';
 import { creation } from './actor.js';
 import type { ClassInfo } from './model/class-info.js';
@@ -34,7 +34,7 @@ export class Runtime implements ActorOwner, TaskHost {
   readonly tasks = new Set<Task>();
   readonly actorId = undefined;
   readonly className = undefined;
-  readonly wire = new MainWire(this.actors, this.names);
+  readonly wire = new MainHost(this.actors, this.names);
   /** Threaded remote functions. */
   readonly functions = new ThreadedFunctions(() => this.pool(), this.wire);
   #nextId = 1;
@@ -54,8 +54,7 @@ export class Runtime implements ActorOwner, TaskHost {
   /** The worker pool, started on first need. */
   pool(): Pool {
     if (this.#pool === undefined) {
-      this.#pool = new Pool(this.workers);
-      this.#pool.router = this.wire;
+      this.#pool = new Pool(this.wire, this.workers);
     }
     return this.#pool;
   }

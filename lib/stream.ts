@@ -12,7 +12,7 @@ export interface StreamOwner {
 
 type Waiter = (r: IteratorResult<ObjectRef<any>, undefined>) => void;
 
-/** Where a producer's items go instead of the buffer: in a worker, to the main thread. */
+/** Where a producer's items go instead of the buffer: to a consumer elsewhere (wire/endpoint.ts). */
 export interface StreamSink<T, R> {
   item(value: T): void;
   end(error: { e: unknown } | undefined, returned: R | undefined): void;
@@ -35,12 +35,12 @@ export class StreamCore<T = unknown, R = unknown> {
   #credit: (() => void) | undefined = undefined;
   #readyListeners: (() => void)[] | undefined = undefined;
   readonly completed: ObjectRef<R>;
-  /** Set where the consumer is on another thread (a worker's call, or a worker's callout on the main
-   *  thread: forward()): items are forwarded, and `taken` advances by the consumer's acks (credit, G10). */
+  /** Set where the consumer is elsewhere (forward()): items go to it as they come, and `taken` advances by
+   *  what it says it has taken (ack, G10). */
   sink: StreamSink<T, R> | undefined = undefined;
-  /** Set where the producer is on another thread (giveCredit()): told the total taken after each take, or ack. */
+  /** Observers of the consumer, set where the producer is elsewhere (wire/credit.ts): told the total taken
+   *  after each take or ack, and that the consumer is gone (G9: release its producer). */
   onTake: ((taken: number) => void) | undefined = undefined;
-  /** Set where the producer is on another thread (giveCredit()): the consumer is gone (G9: release its producer). */
   onDetach: (() => void) | undefined = undefined;
 
   constructor(
@@ -73,8 +73,8 @@ export class StreamCore<T = unknown, R = unknown> {
     return this.produced - this.taken >= this.backpressure;
   }
 
-  /** With a sink: the remote consumer has taken `taken` items in all (Infinity: it is gone). A stream that
-   *  is itself fed from another thread passes the credit on to its producer (onTake). */
+  /** With a sink: the consumer elsewhere has taken `taken` items in all (Infinity: it is gone). A stream
+   *  that is itself fed from elsewhere passes the credit on to its producer (onTake). */
   ack(taken: number): void {
     if (taken <= this.taken) return;
     this.taken = taken;
@@ -98,31 +98,6 @@ export class StreamCore<T = unknown, R = unknown> {
     const done = refs.peek(this.completed);
     if (done === undefined || done.ok) sink.end(undefined, done?.value as R | undefined);
     else sink.end({ e: done.value }, undefined);
-  }
-
-  /**
-   * The consumer side of a stream whose producer is on another thread (G10): `send` is told the total taken
-   * whenever the producer may be held, that is when the items received reach the window over what was last
-   * acknowledged, and something more has been taken: checked at each take and at each item's arrival (an
-   * item still on its way when the consumer took one). So a held producer may make one more item as soon
-   * as one is taken, and a producer well inside its window costs no message. Infinity once the consumer is
-   * gone, so that a dropped stream does not hold its producer (G9). Without backpressure nothing is sent.
-   */
-  giveCredit(send: (taken: number) => void): void {
-    if (this.backpressure === Infinity) return;
-    let acked = this.taken;
-    this.onTake = (taken) => {
-      if (taken > acked && this.produced - acked >= this.backpressure) {
-        acked = taken;
-        send(taken);
-      }
-    };
-    this.onDetach = () => send(Infinity);
-  }
-
-  /** The producer on the other thread has ended (or is no longer this stream's): no more credit. */
-  stopCredit(): void {
-    this.onTake = this.onDetach = undefined;
   }
 
   /** Producer side: resolves when the consumer has taken enough to go on, or the stream has ended (at once

@@ -51,8 +51,6 @@ export class Task implements ContextSource, Cancellable, TaskSite {
   stopped = false;
   running = false;
   settledOutput = false;
-  /** Set by a threaded executor's check: the arguments hold actor handles in wire form (A10). */
-  handlesInArgs = false;
   readonly ref: ObjectRef<unknown> | undefined;
   readonly core: StreamCore | undefined;
   #controller: AbortController | undefined = undefined;

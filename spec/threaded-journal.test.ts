@@ -12,7 +12,7 @@ import { Actor, ActorDiedError, actor, init, shutdown } from '../lib/index.js';
 import { runtime } from '../lib/runtime.js';
 import { JournalReader, JournalWriter, newJournalBuffer } from '../lib/threaded/journal.js';
 import type { WorkerSlot } from '../lib/threaded/pool.js';
-import type { ResultMsg, ToMain } from '../lib/threaded/protocol.js';
+import type { Msg, ResultMsg } from '../lib/wire/protocol.js';
 import { settle, within } from './helpers/actors-util.js';
 import { Journaled } from './helpers/journal-actors.js';
 import { scratch, sleepSync } from './helpers/threaded-actors.js';
@@ -114,10 +114,10 @@ const theSlot = (): WorkerSlot => runtime().pool().forTask();
 /** The worker's messages as the main thread dispatches them, port and journal alike: `t:id` or `t:value`. */
 function watch(slot: WorkerSlot): string[] {
   const seen: string[] = [];
-  const ch = slot.channel as unknown as { onMessage: (m: ToMain) => void };
+  const ch = slot.channel as unknown as { onMessage: (m: Msg) => void };
   const dispatch = ch.onMessage;
   ch.onMessage = (m) => {
-    if (m.t === 'callout') seen.push(`callout:${String(m.args[0])}`);
+    if (m.t === 'call') seen.push(`callout:${String(m.args[0])}`);
     else if (m.t === 'items') for (const v of m.vs) seen.push(`item:${m.id}:${String(v)}`);
     else if (m.t === 'result') seen.push(`result:${m.id}:${typeof m.v === 'string' ? m.v.slice(0, 12) : String(m.v)}`);
     dispatch(m);

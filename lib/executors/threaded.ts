@@ -6,10 +6,11 @@ import type { ActorCore } from '../actor-core.js';
 import { DefinitionNotFoundError, TroupeError } from '../errors.js';
 import { Fifo } from '../fifo.js';
 import type { Task } from '../task.js';
-import { cancelOnWorker, checkWireArgs, SentCall, sendCall, type Wire } from '../threaded/calls.js';
 import type { Pool, Tenant, WorkerSlot } from '../threaded/pool.js';
-import { copyArgs, moveBuffers } from '../threaded/codec.js';
-import { refArgsOf, type RefArgs } from '../threaded/ref-cache.js';
+import { checkWireArgs, SentCall, sendCall } from '../wire/calls.js';
+import { copyArgs, moveBuffers, type HandleCodec } from '../wire/codec.js';
+import { stopCredit } from '../wire/credit.js';
+import { refArgsOf, type RefArgs } from '../wire/ref-cache.js';
 import type { Executor } from './executor.js';
 
 let incarnations = 0;
@@ -20,7 +21,7 @@ export class ThreadedExecutor implements Executor, Tenant {
   readonly #waiting = new Fifo<Task>();
   /** The ref arguments of calls that have them, recorded before they resolve (ref-cache.ts). */
   readonly #refArgs = new WeakMap<Task, RefArgs>();
-  /** Calls sent and not yet answered (their entries live in the slot's call map). */
+  /** Calls sent and not yet answered (their entries live in the slot's endpoint). */
   #running = 0;
   #preparing: Task | undefined = undefined;
   #slot: WorkerSlot | undefined = undefined;
@@ -30,7 +31,7 @@ export class ThreadedExecutor implements Executor, Tenant {
   constructor(
     readonly core: ActorCore,
     readonly pool: Pool,
-    readonly wire: Wire,
+    readonly wire: HandleCodec,
     readonly module: string | undefined,
   ) {
     this.#wid = `${core.id}.${incarnations++}`;
@@ -116,7 +117,7 @@ export class ThreadedExecutor implements Executor, Tenant {
 
   #send(task: Task): void {
     const slot = this.#slot!;
-    const id = sendCall(slot, task, { aid: this.#wid, m: task.method }, this.wire, this, this.#refArgs.get(task));
+    const id = sendCall(slot.endpoint, slot, task, { aid: this.#wid, m: task.method }, this, this.#refArgs.get(task));
     if (id !== undefined) this.#running++;
   }
 
@@ -127,7 +128,7 @@ export class ThreadedExecutor implements Executor, Tenant {
   /** This actor's calls in flight on its worker, by call id. */
   #inFlight(): Map<number, Task> {
     const out = new Map<number, Task>();
-    for (const [id, c] of this.#slot?.calls ?? []) if (c instanceof SentCall && c.owner === this) out.set(id, c.task);
+    for (const [id, c] of this.#slot?.endpoint.calls ?? []) if (c instanceof SentCall && c.owner === this) out.set(id, c.task);
     return out;
   }
 
@@ -136,7 +137,7 @@ export class ThreadedExecutor implements Executor, Tenant {
     let id: number | undefined;
     for (const [k, t] of this.#inFlight()) if (t === task) id = k;
     if (id === undefined || slot === undefined) return;
-    cancelOnWorker(slot, id, force, recursive, () => new TroupeError(`the worker was ended by cancel(ref, { force: true }) of ${this.core.className}.${task.method}`));
+    slot.cancelCall(id, force, recursive, () => new TroupeError(`the worker was ended by cancel(ref, { force: true }) of ${this.core.className}.${task.method}`));
   }
 
   workerDied(cause: Error, ran: string | undefined): void {
@@ -154,11 +155,9 @@ export class ThreadedExecutor implements Executor, Tenant {
     const slot = this.#slot;
     if (slot !== undefined) {
       for (const [id, t] of inFlight) {
-        slot.calls.delete(id);
-        slot.release();
-        t.core?.stopCredit();
+        slot.endpoint.forget(id);
+        stopCredit(t.core);
       }
-      slot.flow.inFlight(slot.calls.size);
     }
     this.#running = 0;
     return { queued, running };

@@ -25,9 +25,10 @@
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { microtask } from '../microtask.js';
 import { pacing } from '../pacing.js';
-import { carriesLargeBuffer, forEachBatched, fromLone, newPacker, newUnpacker, toBatched, toLone } from './codec.js';
+import { carriesLargeBuffer, forEachBatched, fromLone, newPacker, newUnpacker, toBatched, toLone } from '../wire/codec.js';
+import type { CallMsg, ItemsMsg, Msg, ResultMsg } from '../wire/protocol.js';
+import type { Transport } from '../wire/transport.js';
 import { JournalReader, JournalWriter } from './journal.js';
-import type { CallMsg, ItemsMsg, ResultMsg } from './protocol.js';
 
 type Port = Pick<MessagePort | Worker, 'postMessage' | 'on'>;
 
@@ -56,7 +57,8 @@ const UNPACED: Pace = { read() {}, posted() {}, hold: () => 0, sent: () => 0, un
 const DOORBELL = [0] as const;
 
 
-export class Channel<Out, In> {
+/** The worker transport (transport.ts): one end of a worker's own MessagePort. */
+export class Channel implements Transport {
   readonly #packer = newPacker();
   readonly #unpacker = newUnpacker();
   /** Encoded messages waiting to leave together. */
@@ -82,9 +84,11 @@ export class Channel<Out, In> {
 
   constructor(
     readonly port: Port,
-    readonly onMessage: (m: In) => void,
+    readonly onMessage: (m: Msg) => void,
     readonly pace: Pace = UNPACED,
     journal?: JournalWriter | JournalReader,
+    /** Told how many answers the endpoint waits for (the main thread's side keeps the worker referenced). */
+    readonly waiting: (n: number) => void = () => {},
   ) {
     this.#writer = journal instanceof JournalWriter ? journal : undefined;
     this.#reader = journal instanceof JournalReader ? journal : undefined;
@@ -117,10 +121,10 @@ export class Channel<Out, In> {
 
   #dispatch(data: unknown, m: unknown): void {
     if (data instanceof Uint8Array) {
-      const batch = this.#unpacker.unpackMultiple(data) as In[];
+      const batch = this.#unpacker.unpackMultiple(data) as Msg[];
       for (let i = 0; i < batch.length; i++) this.onMessage(batch[i]!);
     } else if (m === data && Array.isArray(data)) forEachBatched(data, this.onMessage as (m: CallMsg | ResultMsg) => void);
-    else this.onMessage(m as In);
+    else this.onMessage(m as Msg);
   }
 
   /** Dispatches a chunk of what the worker journaled behind the messages dispatched so far, and comes back
@@ -151,53 +155,55 @@ export class Channel<Out, In> {
     this.#reader?.drain(this.#delivered, this.onMessage as (m: ResultMsg) => void, Infinity);
   }
 
-  /** Sends `m` (encoded now); `lazy` (stream items) may wait for a fuller batch. */
-  send(m: Out, lazy = false): void {
+  /** Sends `m` (encoded now), or with `transfer` by structured clone, moving those buffers. */
+  send(m: Msg, transfer?: ArrayBuffer[]): void {
+    if (transfer !== undefined) this.#sendTransferring(m, transfer);
+    else this.#send(m);
+  }
+
+  #send(m: Msg): void {
     if (this.closed) return;
     if (this.#run !== undefined) this.#closeRun();
     // A result while the peer has not read our last message goes to the journal, which outlives this
     // thread, unless something waits here that it must not overtake; nothing finished stays in memory.
     const j = this.#writer;
-    if (j !== undefined && !lazy && (m as { t?: unknown }).t === 'result' && this.#chunks.length === 0 && this.#batch === undefined && this.pace.unread() > 0 && j.write(m as ResultMsg, this.pace.sent())) {
+    if (j !== undefined && m.t === 'result' && this.#chunks.length === 0 && this.#batch === undefined && this.pace.unread() > 0 && j.write(m, this.pace.sent())) {
       if (this.pace.unread() === 0) this.#ring();
       return;
     }
-    const hold = lazy ? 0 : this.pace.hold();
-    if (!lazy) {
-      if (hold === 0 && !this.#recent && this.#chunks.length === 0 && this.#batch === undefined) {
-        this.port.postMessage(toLone(m as object));
-        this.pace.posted();
-        this.#recent = true;
-        this.#schedule();
-        return;
-      }
-      // One left in this microtask, or the peer has not read our last message: this one waits for others.
-      const lone = this.#chunks.length === 0 ? toBatched(m as object) : undefined;
-      if (lone !== undefined) {
-        const batch = (this.#batch ??= [0]);
-        batch.push(lone);
-        if (batch.length > (hold === 0 ? pacing.limits.maxBatch : hold)) this.#flushBatch();
-        else if (hold === 0) this.#schedule();
-        else this.#hold();
-        return;
-      }
-      if (carriesLargeBuffer(m as object)) {
-        // A big typed array or buffer goes alone by structured clone, one copy, after what waits (in order):
-        // msgpackr would copy it into its buffer, the batch into one buffer, and the reader out again.
-        this.flush();
-        if (this.closed) return;
-        this.port.postMessage(toLone(m as object));
-        this.pace.posted();
-        return;
-      }
+    const hold = this.pace.hold();
+    if (hold === 0 && !this.#recent && this.#chunks.length === 0 && this.#batch === undefined) {
+      this.port.postMessage(toLone(m));
+      this.pace.posted();
+      this.#recent = true;
+      this.#schedule();
+      return;
+    }
+    // One left in this microtask, or the peer has not read our last message: this one waits for others.
+    const lone = this.#chunks.length === 0 ? toBatched(m) : undefined;
+    if (lone !== undefined) {
+      const batch = (this.#batch ??= [0]);
+      batch.push(lone);
+      if (batch.length > (hold === 0 ? pacing.limits.maxBatch : hold)) this.#flushBatch();
+      else if (hold === 0) this.#schedule();
+      else this.#hold();
+      return;
+    }
+    if (carriesLargeBuffer(m)) {
+      // A big typed array or buffer goes alone by structured clone, one copy, after what waits (in order):
+      // msgpackr would copy it into its buffer, the batch into one buffer, and the reader out again.
+      this.flush();
+      if (this.closed) return;
+      this.port.postMessage(toLone(m));
+      this.pace.posted();
+      return;
     }
     // msgpackr writes each message after the last in its buffer and starts a new buffer rather than
     // overwrite one, so the views stay valid until the flush copies them into one buffer of our own.
     this.#chunks.push(this.#packer.pack(m));
     if (this.#chunks.length >= pacing.limits.maxBatch || (hold > 0 && this.#chunks.length >= hold)) this.flush();
     else if (hold > 0) this.#hold();
-    else if (!lazy) this.#schedule();
-    else this.#scheduleLazy();
+    else this.#schedule();
   }
 
   /** The peer read everything else while we wrote to the journal: nothing else would make it look there. */
@@ -269,7 +275,7 @@ export class Channel<Out, In> {
   };
 
   /** Sends `m` by structured clone, moving `transfer` instead of copying it; keeps the order of messages. */
-  sendTransferring(m: Out, transfer: ArrayBuffer[]): void {
+  #sendTransferring(m: Msg, transfer: ArrayBuffer[]): void {
     this.flush();
     if (this.closed) return;
     this.port.postMessage(m, transfer);

@@ -2,9 +2,9 @@
 // module and runs it there. A call whose worker dies is run again while `maxRetries` allows (a stream
 // skips what it already delivered, G12), else it fails with WorkerCrashedError.
 import { WorkerCrashedError } from '../errors.js';
-import { cancelOnWorker, checkWireArgs, sendCall, type Wire } from './calls.js';
-import { copyArgs, moveBuffers } from './codec.js';
-import { refArgsOf, type RefArgs } from './ref-cache.js';
+import { checkWireArgs, sendCall } from '../wire/calls.js';
+import { copyArgs, moveBuffers, type HandleCodec } from '../wire/codec.js';
+import { refArgsOf, type RefArgs } from '../wire/ref-cache.js';
 import type { Task } from '../task.js';
 import type { Pool, WorkerSlot } from './pool.js';
 import type { Location } from '../model/definitions.js';
@@ -18,7 +18,7 @@ export class ThreadedFunctions {
 
   constructor(
     readonly pool: () => Pool,
-    readonly wire: Wire,
+    readonly wire: HandleCodec,
   ) {}
 
   /** Throws SerializationError now for an argument that cannot cross; returns the arguments to send. */
@@ -61,12 +61,12 @@ export class ThreadedFunctions {
       slot.modules.add(at.url);
       slot.send({ t: 'function', fid, url: at.url, fn: at.name });
     }
-    const id = sendCall(slot, task, { fid }, this.wire, owner, this.#refArgs.get(task));
+    const id = sendCall(slot.endpoint, slot, task, { fid }, owner, this.#refArgs.get(task));
     if (id !== undefined) this.#inFlight.set(task, { slot, id });
   }
 
   cancelRunning(task: Task, force: boolean, recursive: boolean): void {
     const f = this.#inFlight.get(task);
-    if (f !== undefined) cancelOnWorker(f.slot, f.id, force, recursive, () => new WorkerCrashedError(task, 'ended by cancel(ref, { force: true })'));
+    if (f !== undefined) f.slot.cancelCall(f.id, force, recursive, () => new WorkerCrashedError(task, 'ended by cancel(ref, { force: true })'));
   }
 }

@@ -24,7 +24,7 @@
 // out of shared memory before decoding it: msgpackr's native string extraction on a SharedArrayBuffer
 // measured ~10x slower than the copy (70% of the main thread at 64 calls in flight).
 import { Packr, Unpackr } from 'msgpackr';
-import type { ResultMsg } from './protocol.js';
+import type { ResultMsg } from '../wire/protocol.js';
 
 /** The ring's size in bytes, by default: 1 MiB per worker. */
 export const JOURNAL_BYTES = 1 << 20;

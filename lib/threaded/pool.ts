@@ -7,13 +7,17 @@ import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from '
 import { TroupeError } from '../errors.js';
 import { outsideTasks } from '../context.js';
 import type { ResourceLimits } from '../model/options.js';
+import { pacing } from '../pacing.js';
+import { decodeError, type HandleCodec } from '../wire/codec.js';
+import { Endpoint, type Host, type Output } from '../wire/endpoint.js';
+import type { AskMsg, CallMsg, Control, CreatedMsg, KillMsg, Msg } from '../wire/protocol.js';
+import { forgetHolder, type RefHolder } from '../wire/ref-cache.js';
+import type { Where } from '../wire/codec.js';
+import { answer, newAskBuffer } from './ask.js';
+import type { WorkerBoot } from './boot.js';
 import { Channel } from './channel.js';
 import { MainFlow, newFlowBuffer } from './flow.js';
-import { decodeError } from './codec.js';
-import { forgetHolder, type RefHolder } from './ref-cache.js';
-import { answer, newAskBuffer } from './ask.js';
 import { JournalReader, newJournalBuffer } from './journal.js';
-import type { AskMsg, CallOutMsg, CancelOutMsg, CreatedMsg, CreditOutMsg, KillOutMsg, ItemsMsg, ResultMsg, ToMain, ToWorker, WorkerBoot } from './protocol.js';
 
 const workerUrl = new URL('../hosting/worker.js', import.meta.url);
 
@@ -43,48 +47,31 @@ function workerEntry(): { entry: URL | string; eval: boolean } {
   return { entry: code, eval: true };
 }
 
-/** What is waiting on a call sent to a worker. */
-export interface PendingCall {
-  result(msg: ResultMsg): void;
-  items(msg: ItemsMsg): void;
-  /** The worker runs the call again after it threw (the attempt count is the caller's). */
-  retried(attempt: number): void;
-  /** `Class#id.method (task n)`: names the call in the error that tells of its worker's death. */
-  readonly label: string;
-  /** The worker died with this call in flight (calls of actors hear it through their tenant instead). */
-  workerDied?(cause: Error, ran: string | undefined): void;
-}
-
 /** Someone hosted on a worker: told once if the worker dies. */
 export interface Tenant {
   /** `ran`: the call whose code ran last there (`Class#id.method (task n)`), when one was in flight. */
   workerDied(cause: Error, ran: string | undefined): void;
 }
 
-/** Handles calls that a worker makes on handles it was given (A10); installed by the runtime. */
-export interface CallRouter {
-  callOut(slot: WorkerSlot, msg: CallOutMsg): void;
-  cancelOut(slot: WorkerSlot, msg: CancelOutMsg): void;
-  creditOut(slot: WorkerSlot, msg: CreditOutMsg): void;
-  killOut(msg: KillOutMsg): void;
-  /** What a worker asks (ask.ts): an actor's info, or the wire handle of a named actor; JSON-able. */
-  ask(msg: AskMsg): unknown;
-  /** The worker died: its callouts have no consumer any more. */
-  workerDied(slot: WorkerSlot): void;
+/** The main thread's side of what a worker's code does with handles it was given (A8, A9, A10): calls
+ *  on them, kills, questions. Installed by the runtime (hosting/main.ts). */
+export interface CallRouter extends HandleCodec {
+  serve(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void;
+  kill(m: KillMsg): void;
+  /** What a worker asks (ask.ts): an actor's info, a named actor's wire handle, or a new actor's; JSON-able. */
+  ask(m: AskMsg): unknown;
 }
 
-let nextCallId = 1;
-export const newCallId = (): number => nextCallId++;
-
-export class WorkerSlot implements RefHolder {
+export class WorkerSlot implements RefHolder, Host {
   readonly worker: Worker;
   /** The main thread's end of the worker's own channel. */
   readonly port: MessagePort;
-  readonly channel: Channel<ToWorker, ToMain>;
+  readonly channel: Channel;
+  /** Calls to the worker and from it (its calls on handles: A10) go through here. */
+  readonly endpoint: Endpoint;
   readonly flow: MainFlow;
   /** The results the worker journaled (journal.ts), read through `channel`. */
   readonly journal: JournalReader;
-  readonly calls = new Map<number, PendingCall>();
   readonly creates = new Map<string, { resolve(): void; reject(e: Error): void }>();
   readonly tenants = new Set<Tenant>();
   /** The ids of the refs whose values this worker keeps (ref-cache.ts). */
@@ -97,6 +84,8 @@ export class WorkerSlot implements RefHolder {
   isUp = false;
   #up: { resolve(): void; reject(e: Error): void } | undefined;
   #refs = 0;
+  /** Answers are due (the endpoint waits for some): one of the holds on the worker. */
+  #waiting = false;
   /** What the worker's 'error' said: the cause of its death at 'exit'. */
   #cause: Error | undefined;
 
@@ -133,7 +122,8 @@ export class WorkerSlot implements RefHolder {
     this.worker = new Worker(entry, { eval: isEval, workerData: boot, transferList: [ports.port2], ...(resourceLimits ? { resourceLimits } : {}) });
     this.journal = new JournalReader(boot.journal);
     this.port = ports.port1;
-    this.channel = new Channel<ToWorker, ToMain>(this.port, (m) => this.#dispatch(m), this.flow, this.journal);
+    this.channel = new Channel(this.port, (m) => this.endpoint.receive(m), this.flow, this.journal, (n) => this.#callsInFlight(n));
+    this.endpoint = new Endpoint(this.channel, pool.codec, this);
     // 'error' can come before the port's last messages: the worker is taken for dead at 'exit', with the
     // error as the cause, after what it sent (read off the port: #died) and journaled is dispatched.
     this.worker.on('error', (e) => {
@@ -149,7 +139,16 @@ export class WorkerSlot implements RefHolder {
 
   /** Tenants and calls on this worker: how busy it is. */
   get load(): number {
-    return this.tenants.size + this.calls.size;
+    return this.tenants.size + this.endpoint.calls.size;
+  }
+
+  #callsInFlight(n: number): void {
+    this.flow.inFlight(n);
+    if (n > 0 !== this.#waiting) {
+      this.#waiting = n > 0;
+      if (n > 0) this.hold();
+      else this.release();
+    }
   }
 
   /** Keeps the process alive while something is in flight here, and only then. */
@@ -165,7 +164,7 @@ export class WorkerSlot implements RefHolder {
     this.worker.unref();
   }
 
-  send(m: ToWorker): void {
+  send(m: Msg): void {
     this.channel.send(m);
   }
 
@@ -200,39 +199,32 @@ export class WorkerSlot implements RefHolder {
     c.reject(new TroupeError(`actor ${wid} was released before it was built`));
   }
 
-  #dispatch(m: ToMain): void {
+  serve(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
+    this.pool.codec.serve(m, args, answer);
+  }
+
+  control(m: Control): void {
     switch (m.t) {
-      case 'result': {
-        const p = this.calls.get(m.id);
-        if (p !== undefined) {
-          this.calls.delete(m.id);
-          this.flow.inFlight(this.calls.size);
-          p.result(m);
-        }
-        return;
-      }
-      case 'items':
-        this.calls.get(m.id)?.items(m);
-        return;
-      case 'retry':
-        this.calls.get(m.id)?.retried(m.attempt);
-        return;
       case 'created':
         return this.#created(m);
-      case 'callout':
-        return this.pool.router?.callOut(this, m);
-      case 'cancelout':
-        return this.pool.router?.cancelOut(this, m);
-      case 'creditout':
-        return this.pool.router?.creditOut(this, m);
-      case 'killout':
-        return this.pool.router?.killOut(m);
+      case 'kill':
+        return this.pool.codec.kill(m);
       case 'ask':
-        return answer(this.answers, m.id, () => this.pool.router?.ask(m));
+        return answer(this.answers, m.id, () => this.pool.codec.ask(m));
       case 'up':
         this.isUp = true;
         return this.#up?.resolve();
     }
+  }
+
+  /** Tells the worker to abort call `id` (and, `recursive`, what it submitted); with `force`, ends the worker
+   *  if the call still runs after the grace. */
+  cancelCall(id: number, force: boolean, recursive: boolean, why: () => Error): void {
+    this.endpoint.cancel(id, recursive);
+    if (!force) return;
+    setTimeout(() => {
+      if (this.endpoint.calls.has(id) && !this.dead) void this.terminate(why());
+    }, pacing.limits.forceGraceMs).unref();
   }
 
   #created(m: CreatedMsg): void {
@@ -249,7 +241,7 @@ export class WorkerSlot implements RefHolder {
   /** The call whose code ran last on the worker, if it is still in flight: what most likely ended it. */
   #lastRan(): string | undefined {
     const id = Atomics.load(this.#running, 0);
-    return id === 0 ? undefined : this.calls.get(id)?.label;
+    return id === 0 ? undefined : this.endpoint.calls.get(id)?.label;
   }
 
   /** Ends the worker on purpose (its tenants are told it died with `cause`). */
@@ -271,17 +263,14 @@ export class WorkerSlot implements RefHolder {
     const ran = this.#lastRan();
     this.pool.forget(this);
     forgetHolder(this);
-    this.pool.router?.workerDied(this);
     for (const c of this.creates.values()) c.reject(cause);
     this.creates.clear();
-    // Tenants first: an actor takes its own calls back from `calls` (to retry or fail them); what is
-    // left are remote-function calls, each told on its own.
+    // Tenants first: an actor takes its own calls back from the endpoint (to retry or fail them); what is
+    // left are remote-function calls, each told on its own, and the worker's calls on handles (dropped).
     const tenants = [...this.tenants];
     this.tenants.clear();
     for (const t of tenants) t.workerDied(cause, ran);
-    const calls = [...this.calls.values()];
-    this.calls.clear();
-    for (const c of calls) c.workerDied?.(cause, ran);
+    this.endpoint.closed(cause, ran);
     void this.worker.terminate();
   }
 }
@@ -308,9 +297,11 @@ export class Pool {
   readonly #spareModules = new Set<string>();
   #wantSpare = false;
   #closed = false;
-  router: CallRouter | undefined;
 
-  constructor(readonly size: number = availableParallelism()) {}
+  constructor(
+    readonly codec: CallRouter,
+    readonly size: number = availableParallelism(),
+  ) {}
 
   /** A worker for an actor: a dedicated one, or the least loaded shared one (starting one while below `size`). */
   place(dedicated: boolean, resourceLimits: ResourceLimits | undefined): WorkerSlot {

@@ -4,7 +4,7 @@
 // it has no top-level side effects (decorators only register).
 import { closeSync, openSync, readFileSync, writeSync, existsSync, writeFileSync } from 'node:fs';
 import { Actor, actor, actorInfo, kill, getActor, method, remote, taskContext, type ActorHandle, type ActorInfo } from '../../lib/index.js';
-import { keptRefs } from '../../lib/threaded/ref-cache.js';
+import { keptRefs } from '../../lib/wire/ref-cache.js';
 
 /** Appends `tag` and a newline to `path` (one write: it lands even if the process exits next). */
 export function record(path: string, tag: string | number): void {

@@ -1,23 +1,19 @@
-// A call on the wire, main-thread side: the call options as they cross and back, the check of arguments
-// (SerializationError at call time), sending a task's call to a worker, and settling the task from the
-// worker's replies (results, stream items, and stream credit back: G10). Threaded actors and threaded
-// remote functions both send their calls through here.
+// A task's call on the wire: the call options as they cross and back, the check of arguments
+// (SerializationError at call time), sending a task's call through an endpoint, and settling the task from
+// what comes back (results, stream items). Threaded actors and threaded remote functions both send their
+// calls through here; the endpoint moves credit and cancels.
 import { SerializationError, TaskError } from '../errors.js';
 import type { ResolvedCall } from '../model/options.js';
 import { ObjectRef } from '../ref.js';
 import type { Task } from '../task.js';
-import { checkValue, decodeError, transferables, type HandleWriter } from './codec.js';
-import { newCallId, type PendingCall, type WorkerSlot } from './pool.js';
+import { checkValue, decodeError, transferables, type HandleCodec } from './codec.js';
+import { stopCredit } from './credit.js';
+import type { Endpoint, Pending } from './endpoint.js';
 import type { CallMsg, ItemsMsg, ResultMsg, WireCall } from './protocol.js';
-import { markRefArgs, type RefArgs } from './ref-cache.js';
-import { pacing } from '../pacing.js';
+import { markRefArgs, type RefArgs, type RefHolder } from './ref-cache.js';
 
-/** Converts what the main thread sends and receives: handles out, handles in. */
-export interface Wire {
-  readonly writeHandle: HandleWriter;
-  /** Turns wire handles in a received value back into handles (only for messages flagged `h`). */
-  readIn(v: unknown): unknown;
-}
+/** Arguments that hold handles in wire form (checkWireArgs made them): their call is flagged `h`. */
+const withHandles = new WeakSet<unknown[]>();
 
 /** The call options as they cross (error classes go by name); undefined when all are defaults. */
 export function wireCall(call: ResolvedCall, task: Task): WireCall | undefined {
@@ -56,7 +52,7 @@ export function callFromWire(base: ResolvedCall, o: WireCall | undefined): Resol
 }
 
 /** Settles a main-thread task from a worker's reply. */
-export function settleFromWire(task: Task, msg: ResultMsg, wire: Wire): void {
+export function settleFromWire(task: Task, msg: ResultMsg, wire: HandleCodec): void {
   if (msg.ok) {
     let v: unknown;
     try {
@@ -75,7 +71,7 @@ export function settleFromWire(task: Task, msg: ResultMsg, wire: Wire): void {
 
 /** Checks arguments on the main thread: a value that cannot cross throws now, naming its position.
  *  Returns what to send: `args` itself, or a copy with handles in wire form. */
-export function checkWireArgs(args: unknown[], where: () => string, wire: Wire): unknown[] {
+export function checkWireArgs(args: unknown[], where: () => string, wire: HandleCodec): unknown[] {
   let out = args;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
@@ -89,25 +85,21 @@ export function checkWireArgs(args: unknown[], where: () => string, wire: Wire):
       throw e;
     }
     if (v !== a) {
-      if (out === args) out = [...args];
+      if (out === args) withHandles.add((out = [...args]));
       out[i] = v;
     }
   }
   return out;
 }
 
-/** What a sent call waits for: the worker's result and stream items, which settle its task. */
-export class SentCall implements PendingCall {
+/** What a sent call waits for: the peer's result and stream items, which settle its task. */
+export class SentCall implements Pending {
   constructor(
-    readonly slot: WorkerSlot,
     readonly id: number,
     readonly task: Task,
-    readonly wire: Wire,
+    readonly wire: HandleCodec,
     readonly owner: CallOwner,
-  ) {
-    // Stream credit (G10): the worker's producer is told what the consumer has taken (StreamCore.giveCredit).
-    task.core?.giveCredit((taken) => this.slot.send({ t: 'credit', id: this.id, taken }));
-  }
+  ) {}
 
   get label(): string {
     const t = this.task;
@@ -115,9 +107,8 @@ export class SentCall implements PendingCall {
   }
 
   result(msg: ResultMsg): void {
-    this.slot.release();
     this.owner.sentDone(this.id);
-    this.task.core?.stopCredit();
+    stopCredit(this.task.core);
     settleFromWire(this.task, msg, this.wire);
   }
 
@@ -135,23 +126,24 @@ export class SentCall implements PendingCall {
     if (attempt > this.task.attempt) this.task.attempt = attempt;
   }
 
-  workerDied(cause: Error, ran: string | undefined): void {
+  lost(cause: Error, ran: string | undefined): void {
     this.owner.callLost?.(cause, ran);
   }
 }
 
-/** Who sent a call: told when it is answered, and (remote functions) when its worker died under it. */
+/** Who sent a call: told when it is answered, and (remote functions) when its host died under it. */
 export interface CallOwner {
   sentDone(id: number): void;
   callLost?(cause: Error, ran: string | undefined): void;
 }
 
-/** Sends one task's call to `slot`, wiring its replies to the task; undefined if its arguments cannot cross. */
+/** Sends one task's call through `ep` (to the peer `holder` stands for, which keeps ref values: R3),
+ *  wiring what comes back to the task; undefined if its arguments cannot cross. */
 export function sendCall(
-  slot: WorkerSlot,
+  ep: Endpoint,
+  holder: RefHolder,
   task: Task,
   target: { aid: string; m: string } | { fid: number },
-  wire: Wire,
   owner: CallOwner,
   refArgs: RefArgs | undefined,
 ): number | undefined {
@@ -159,18 +151,13 @@ export function sendCall(
   let args = task.args;
   if (task.hasRefArgs) {
     try {
-      const checked = checkWireArgs(args, () => `${task.className ? task.className + '.' : ''}${task.method}`, wire);
-      if (checked !== args) task.handlesInArgs = true;
-      args = checked;
+      args = checkWireArgs(args, () => `${task.className ? task.className + '.' : ''}${task.method}`, ep.handles);
     } catch (e) {
       task.fail(e);
       return undefined;
     }
   }
-  const id = newCallId();
-  slot.calls.set(id, new SentCall(slot, id, task, wire, owner));
-  slot.flow.inFlight(slot.calls.size);
-  slot.hold();
+  const id = ep.nextId();
   task.markRunning();
   let o = wireCall(task.call, task);
   const core = task.core;
@@ -180,8 +167,8 @@ export function sendCall(
     const { backpressure: _, ...rest } = o;
     o = rest;
   }
-  const h = task.handlesInArgs;
-  if (refArgs !== undefined) args = markRefArgs(slot, args, refArgs); // each ref's value crosses once
+  const h = withHandles.has(args) || withHandles.has(task.args);
+  if (refArgs !== undefined) args = markRefArgs(holder, args, refArgs); // each ref's value crosses once
   // Built field by field: object spread on this path measured as a tenth of the main thread's time.
   const msg: { -readonly [K in keyof CallMsg]: CallMsg[K] } = { t: 'call', id, args };
   if ('aid' in target) {
@@ -193,18 +180,6 @@ export function sendCall(
   if (h) msg.h = true;
   if (refArgs !== undefined) msg.r = true;
   if (o !== undefined) msg.o = o;
-  if (task.call.transfer) slot.channel.sendTransferring(msg, transferables(args));
-  else slot.send(msg);
+  ep.call(msg, new SentCall(id, task, ep.handles, owner), core, task.call.transfer ? transferables(args) : undefined);
   return id;
-}
-
-
-/** Tells the worker to abort call `id` (and, `recursive`, what it submitted); with `force`, ends the worker
- *  if the call still runs after the grace. */
-export function cancelOnWorker(slot: WorkerSlot, id: number, force: boolean, recursive: boolean, why: () => Error): void {
-  slot.send(recursive ? { t: 'cancel', id } : { t: 'cancel', id, only: true });
-  if (!force) return;
-  setTimeout(() => {
-    if (slot.calls.has(id) && !slot.dead) void slot.terminate(why());
-  }, pacing.limits.forceGraceMs).unref();
 }

@@ -86,6 +86,14 @@ function safeString(v: unknown): string {
 /** How a handle found in a value is written to the wire; undefined for anything that is not a handle. */
 export type HandleWriter = (v: object) => WireHandle | undefined;
 
+/** The one rule for actor handles inside values (A10), on either side of a link: a handle leaves in wire
+ *  form (the message is flagged `h`), and a flagged message's values are read back into handles. */
+export interface HandleCodec {
+  readonly writeHandle: HandleWriter;
+  /** Turns wire handles in a received value back into handles (only for messages flagged `h`). */
+  readIn(v: unknown): unknown;
+}
+
 /**
  * Checks that `v` can cross and returns what to send: the value itself, or a copy in which each actor
  * handle is replaced by its wire form (A10). Throws SerializationError naming `where` and the path in the

@@ -1,0 +1,77 @@
+// The main thread's side of handles that cross into workers (A10): a handle leaves as its actor id and
+// method list; a call a worker makes through it arrives at the worker's endpoint (wire/endpoint.ts) and is
+// served here on the real actor, which answers through the same endpoint (results, stream items with
+// credit). A worker's code may also kill an actor of the main thread, ask for an actor's info or a name's
+// handle, and create actors, which the main thread builds and owns for it (A8).
+import type { MethodInfo } from '../model/class-info.js';
+import type { ActorCore } from '../actor-core.js';
+import { ActorDiedError, TroupeError } from '../errors.js';
+import { handleTarget } from '../handle.js';
+import type { ResolvedCall } from '../model/options.js';
+import { callFromWire } from '../wire/calls.js';
+import { isWireHandle, mapWireHandles, type HandleCodec, type Where } from '../wire/codec.js';
+import type { Output } from '../wire/endpoint.js';
+import type { AskMsg, CallMsg, KillMsg, WireCall, WireHandle } from '../wire/protocol.js';
+import type { CallRouter } from '../threaded/pool.js';
+
+export class MainHost implements HandleCodec, CallRouter {
+  constructor(
+    readonly actors: ReadonlyMap<string, ActorCore>,
+    readonly names: ReadonlyMap<string, ActorCore>,
+  ) {}
+
+  readonly writeHandle = (o: object): WireHandle | undefined => {
+    const core = handleTarget(o) as ActorCore | undefined;
+    if (core === undefined) return isWireHandle(o) ? o : undefined;
+    const groups = [...core.groups.keys()].filter((g): g is string => g !== undefined);
+    return {
+      $troupeHandle: core.id,
+      className: core.className,
+      methods: [...core.methods.values()].map(wireMethod),
+      mode: core.options.mode ?? 'sync',
+      ...(groups.length > 0 ? { groups } : {}),
+    };
+  };
+
+  readIn(v: unknown): unknown {
+    return mapWireHandles(v, (h) => {
+      const core = this.actors.get(h.$troupeHandle);
+      if (core === undefined) throw new TroupeError(`a handle to ${h.className}#${h.$troupeHandle} came back from a worker, but that actor is no longer alive`);
+      return core.handle;
+    });
+  }
+
+  serve(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
+    const core = this.actors.get(m.aid!);
+    if (core === undefined) throw new ActorDiedError({ id: m.aid!, className: 'actor' }, 'it is no longer alive');
+    const method = core.methods.get(m.m!);
+    if (method === undefined) throw new TypeError(`${core.className} has no method '${m.m}'`);
+    answer(core.call(method, args, callOutCall(method, m.o)), `the result of ${core.className}.${m.m}`);
+  }
+
+  kill(m: KillMsg): void {
+    this.actors.get(m.aid)?.kill(m.noRestart);
+  }
+
+  ask(msg: AskMsg): unknown {
+    if (msg.info !== undefined) {
+      const core = this.actors.get(msg.info);
+      return core?.actorInfo() ?? null;
+    }
+    const core = msg.name === undefined ? undefined : this.names.get(msg.name);
+    return core === undefined ? null : this.writeHandle(core.handle);
+  }
+}
+
+/** A method as a handle carries it: name, whether it streams, and a stream's default backpressure. */
+function wireMethod(m: MethodInfo): WireHandle['methods'][number] {
+  return m.stream && m.call.backpressure !== Infinity ? [m.name, true, m.call.backpressure] : [m.name, m.stream];
+}
+
+/** A callout's options. A stream's window is the one the worker gives credit for: a default the worker did
+ *  not know of would never be credited, and its producer would wait for ever (G10). */
+function callOutCall(method: MethodInfo, o: WireCall | undefined): ResolvedCall {
+  const call = callFromWire(method.call, o);
+  const backpressure = o?.backpressure ?? Infinity;
+  return !method.stream || call.backpressure === backpressure ? call : { ...call, backpressure };
+}

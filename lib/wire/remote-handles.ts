@@ -1,0 +1,154 @@
+// Handles to actors that live on the other side of a link (A10): a handle given to a worker's code calls
+// its actor through the worker's endpoint, kills it and reads its info through the link. One handle per
+// actor while the code holds it. A call leaves once its ref arguments have resolved, in the order the calls
+// were made (A1, A11); cancelling it (or the call that made it: G11) cancels it on the actor's side.
+import { TaskCancelledError, TaskError } from '../errors.js';
+import { runningTask } from '../context.js';
+import { makeHandle, type HandleTarget } from '../handle.js';
+import type { MethodInfo } from '../model/class-info.js';
+import { DEFAULT_CALL, type ResolvedCall } from '../model/options.js';
+import { ObjectRef, refs } from '../ref.js';
+import { StreamCore, streams } from '../stream.js';
+import type { ActorInfo } from '../types.js';
+import { decodeError, isWireHandle, mapWireHandles, transferables, valueToWire, type HandleCodec } from './codec.js';
+import { stopCredit } from './credit.js';
+import type { Endpoint, Output, Pending } from './endpoint.js';
+import type { CallMsg, ResultMsg, WireCall, WireHandle } from './protocol.js';
+
+/** What remote handles need of the link besides its endpoint. */
+export interface HandleLink {
+  readonly endpoint: Endpoint;
+  kill(aid: string, noRestart: boolean): void;
+  /** The actor's info; null once it is gone. */
+  info(w: WireHandle): ActorInfo | null;
+}
+
+export class RemoteHandles implements HandleCodec {
+  /** One handle per actor while the code holds it; collected handles leave the map. */
+  readonly #handles = new Map<string, WeakRef<object>>();
+  readonly #collected = new FinalizationRegistry<string>((aid) => {
+    if (this.#handles.get(aid)?.deref() === undefined) this.#handles.delete(aid);
+  });
+  readonly #wireOf = new WeakMap<object, WireHandle>();
+  /** Labels calls in errors (`taskId`), as a Task's id does. */
+  #calls = 1;
+  /** The last call still waiting for its ref arguments: the next one leaves after it. */
+  #chain: Promise<void> | undefined;
+
+  constructor(readonly link: HandleLink) {}
+
+  readonly writeHandle = (o: object): WireHandle | undefined => (isWireHandle(o) ? o : this.#wireOf.get(o));
+
+  readIn(v: unknown): unknown {
+    return mapWireHandles(v, (w) => this.handle(w));
+  }
+
+  /** The one handle here to the actor `w` stands for. */
+  handle(w: WireHandle): object {
+    let h = this.#handles.get(w.$troupeHandle)?.deref();
+    if (h !== undefined) return h;
+    const methods = new Map<string, MethodInfo>();
+    for (const [name, stream, backpressure] of w.methods) {
+      const call = backpressure === undefined ? DEFAULT_CALL : { ...DEFAULT_CALL, backpressure };
+      methods.set(name, { name, stream, fn: () => undefined, call });
+    }
+    const target: HandleTarget = {
+      className: w.className,
+      methods,
+      // The names only: the limits are the owner's to keep.
+      groups: new Map<string | undefined, number>([[undefined, Infinity], ...(w.groups ?? []).map((g) => [g, Infinity] as const)]),
+      kind: 'foreign',
+      call: (method, args, call) => this.#call(w, method, args, call),
+      kill: (noRestart) => this.link.kill(w.$troupeHandle, noRestart),
+      // Gone from its host: it has died.
+      actorInfo: () => this.link.info(w) ?? { id: w.$troupeHandle, name: undefined, className: w.className, mode: w.mode ?? 'sync', state: 'dead', queued: 0, running: 0, restarts: 0 },
+    };
+    h = makeHandle(target) as object;
+    this.#handles.set(w.$troupeHandle, new WeakRef(h));
+    this.#collected.register(h, w.$troupeHandle);
+    this.#wireOf.set(h, w);
+    return h;
+  }
+
+  #call(w: WireHandle, method: MethodInfo, args: unknown[], call: ResolvedCall): Output {
+    const ep = this.link.endpoint;
+    const site = { className: w.className, method: method.name, taskId: this.#calls++ };
+    /** The endpoint's id of the call once it has left. */
+    let id: number | undefined;
+    let done = false;
+    const parent = runningTask();
+    const canceller = {
+      cancel: (_force: boolean, recursive = true) => {
+        if (done) return;
+        if (id !== undefined) {
+          ep.forget(id);
+          ep.cancel(id, recursive);
+        }
+        settle(new TaskCancelledError(site));
+      },
+    };
+    const core = method.stream ? new StreamCore(canceller, call.backpressure) : undefined;
+    const ref = core === undefined ? refs.create(canceller) : undefined;
+    const settle = (error: Error | undefined, value?: unknown) => {
+      if (done) return;
+      done = true;
+      parent?.disown(canceller);
+      stopCredit(core);
+      if (core !== undefined) core.end(error === undefined ? undefined : { e: error }, value);
+      else if (error === undefined) refs.resolve(ref!, value);
+      else refs.reject(ref!, error);
+    };
+    parent?.adopt(canceller); // cancelled with the call that made it (G11)
+    const pending: Pending = {
+      label: `${w.className}#${w.$troupeHandle}.${method.name}`,
+      result: (m: ResultMsg) => {
+        const read = (v: unknown) => (m.h ? this.readIn(v) : v);
+        if (m.ok) settle(undefined, read(m.v));
+        else settle(m.app ? new TaskError(site, decodeError(m.e!)) : decodeError(m.e!));
+      },
+      items: (m) => {
+        if (done) return;
+        for (const v of m.vs) core!.push(m.h ? this.readIn(v) : v);
+      },
+      retried: () => {},
+      lost: (cause) => settle(cause),
+    };
+    const o: { -readonly [K in keyof WireCall]: WireCall[K] } = {};
+    if (call.backpressure !== Infinity) o.backpressure = call.backpressure;
+    if (call.concurrencyGroup) o.group = call.concurrencyGroup;
+    if (call.transfer) o.transfer = true;
+    const send = (resolved: unknown[]) => {
+      if (done) return; // cancelled while its ref arguments resolved: it never leaves
+      let h = false;
+      const wireArgs = resolved.map((a, i) => {
+        const r = valueToWire(a, `argument ${i}`, this.writeHandle);
+        if (r.h) h = true;
+        return r.v;
+      });
+      const msg: { -readonly [K in keyof CallMsg]: CallMsg[K] } = { t: 'call', id: ep.nextId(), aid: w.$troupeHandle, m: method.name, args: wireArgs };
+      if (Object.keys(o).length > 0) msg.o = o;
+      if (h) msg.h = true;
+      id = msg.id;
+      ep.call(msg, pending, core, call.transfer ? transferables(wireArgs) : undefined);
+    };
+    const fail = (e: unknown) => settle(e as Error);
+    if (this.#chain === undefined && !args.some((a) => a instanceof ObjectRef)) {
+      try {
+        send(args);
+      } catch (e) {
+        fail(e);
+      }
+    } else {
+      const prev = this.#chain ?? Promise.resolve();
+      const mine: Promise<void> = prev
+        .then(() => Promise.all(args))
+        .then(send, fail)
+        .catch(fail)
+        .finally(() => {
+          if (this.#chain === mine) this.#chain = undefined;
+        });
+      this.#chain = mine;
+    }
+    return core !== undefined ? streams.create(core) : ref!;
+  }
+}
