@@ -34,7 +34,7 @@ export class Runtime implements ActorOwner, TaskHost {
   readonly tasks = new Set<Task>();
   readonly actorId = undefined;
   readonly className = undefined;
-  readonly wire = new MainHost(this.actors, this.names);
+  readonly wire = new MainHost(this.actors, this.names, (info, options, args, creator) => this.create(info, options, args, creator));
   /** Threaded remote functions. */
   readonly functions = new ThreadedFunctions(() => this.pool(), this.wire);
   #nextId = 1;
@@ -63,10 +63,11 @@ export class Runtime implements ActorOwner, TaskHost {
     return new ThreadedExecutor(core, this.pool(), this.wire, core.info.module);
   }
 
-  create(info: ClassInfo, options: ActorOptions, args: unknown[]): ActorHandle<unknown> {
+  create(info: ClassInfo, options: ActorOptions, args: unknown[], creator = runningTask()?.actorId): ActorHandle<unknown> {
     if (options.mode === 'threaded') {
-      if (!isMainThread) throw new TroupeError(`${info.className}: create threaded actors on the main thread (pass their handles to workers)`);
       if (info.module === undefined) throw new TroupeError(`${info.className}: cannot tell which module defines the class; pass module: import.meta.url to @actor`);
+      // The pool is the main thread's: it builds the actor, owned by the creator here (hosting/worker.ts).
+      if (!isMainThread) return this.createElsewhere!(info, options, args, creator) as ActorHandle<unknown>;
     }
     const name = options.name;
     if (name !== undefined) {
@@ -77,7 +78,6 @@ export class Runtime implements ActorOwner, TaskHost {
       }
     }
     // The actor whose code runs now is the creator: the new one dies with it (Ray's fate sharing).
-    const creator = runningTask()?.actorId;
     const core = new ActorCore(this, `${this.#idPrefix}${this.#nextId++}`, info, options, args, creator);
     this.actors.set(core.id, core);
     if (creator !== undefined) {
@@ -110,6 +110,9 @@ export class Runtime implements ActorOwner, TaskHost {
   cancelRunning(task: Task, force: boolean, recursive: boolean): void {
     this.functions.cancelRunning(task, force, recursive);
   }
+
+  /** Inside a worker: has the main thread create a threaded actor (installed by the worker's main). */
+  createElsewhere: ((info: ClassInfo, options: ActorOptions, args: unknown[], creator: string | undefined) => object) | undefined = undefined;
 
   /** Inside a worker: finds a named actor on the main thread (installed by the worker's main). */
   namedElsewhere: ((name: string) => object | undefined) | undefined = undefined;

@@ -3,21 +3,24 @@
 // served here on the real actor, which answers through the same endpoint (results, stream items with
 // credit). A worker's code may also kill an actor of the main thread, ask for an actor's info or a name's
 // handle, and create actors, which the main thread builds and owns for it (A8).
-import type { MethodInfo } from '../model/class-info.js';
+import { classInfo, type ClassInfo, type MethodInfo } from '../model/class-info.js';
+import { lookup } from '../model/definitions.js';
 import type { ActorCore } from '../actor-core.js';
-import { ActorDiedError, TroupeError } from '../errors.js';
+import { ActorDiedError, DefinitionNotFoundError, TroupeError } from '../errors.js';
 import { handleTarget } from '../handle.js';
-import type { ResolvedCall } from '../model/options.js';
+import type { ActorOptions, ResolvedCall } from '../model/options.js';
 import { callFromWire } from '../wire/calls.js';
 import { isWireHandle, mapWireHandles, type HandleCodec, type Where } from '../wire/codec.js';
 import type { Output } from '../wire/endpoint.js';
-import type { AskMsg, CallMsg, KillMsg, WireCall, WireHandle } from '../wire/protocol.js';
+import type { AskMsg, CallMsg, KillMsg, SpawnRequest, WireCall, WireHandle } from '../wire/protocol.js';
 import type { CallRouter } from '../threaded/pool.js';
 
 export class MainHost implements HandleCodec, CallRouter {
   constructor(
     readonly actors: ReadonlyMap<string, ActorCore>,
     readonly names: ReadonlyMap<string, ActorCore>,
+    /** Creates an actor here for a worker's code (runtime.create with the creator named). */
+    readonly spawn: (info: ClassInfo, options: ActorOptions, args: unknown[], creator: string | undefined) => object,
   ) {}
 
   readonly writeHandle = (o: object): WireHandle | undefined => {
@@ -54,12 +57,26 @@ export class MainHost implements HandleCodec, CallRouter {
   }
 
   ask(msg: AskMsg): unknown {
+    if (msg.create !== undefined) return this.#spawn(msg.create);
     if (msg.info !== undefined) {
       const core = this.actors.get(msg.info);
       return core?.actorInfo() ?? null;
     }
     const core = msg.name === undefined ? undefined : this.names.get(msg.name);
     return core === undefined ? null : this.writeHandle(core.handle);
+  }
+
+  /** A threaded actor a worker's code creates: built by the main thread's pool like any other, owned by its
+   *  creator (A8), and answered with its handle. The class is found where the worker found it. */
+  #spawn(r: SpawnRequest): unknown {
+    const make = (cls: unknown) => {
+      if (typeof cls !== 'function') throw new DefinitionNotFoundError(`${r.url} defines no class named ${r.cls} decorated with @actor({ mode: 'threaded' })`);
+      const args = r.h ? (this.readIn(r.args) as unknown[]) : r.args;
+      return this.writeHandle(this.spawn(classInfo(cls), r.options as ActorOptions, args, r.creator));
+    };
+    const known = lookup('class', { url: r.url, name: r.cls });
+    if (known !== undefined) return make(known);
+    return import(r.url).then(() => make(lookup('class', { url: r.url, name: r.cls })));
   }
 }
 

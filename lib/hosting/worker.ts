@@ -24,9 +24,9 @@ import { Channel } from '../threaded/channel.js';
 import { pacedCallable, WorkerFlow } from '../threaded/flow.js';
 import { JournalWriter } from '../threaded/journal.js';
 import { callFromWire } from '../wire/calls.js';
-import { encodeError, type Where } from '../wire/codec.js';
+import { encodeError, valueToWire, type Where } from '../wire/codec.js';
 import { Endpoint, type Output } from '../wire/endpoint.js';
-import type { AskMsg, CallMsg, Control, CreateMsg, WireHandle } from '../wire/protocol.js';
+import type { AskMsg, CallMsg, Control, CreateMsg, SpawnRequest, WireHandle } from '../wire/protocol.js';
 import { dropKeptRef } from '../wire/ref-cache.js';
 import { RemoteHandles } from '../wire/remote-handles.js';
 
@@ -223,6 +223,19 @@ function ask(what: string, q: Omit<AskMsg, 't' | 'id'>): unknown {
 runtime().namedElsewhere = (name) => {
   const w = ask(`getActor('${name}')`, { name }) as WireHandle | null;
   return w === null ? undefined : handles.handle(w);
+};
+// A threaded actor created by this worker's code: the main thread builds it on the pool, owned by the
+// actor whose code created it here (A8), and hands back its handle at once, as Class.remote() does.
+runtime().createElsewhere = (info, options, args, creator) => {
+  const where = `${info.className}.remote()`;
+  let h = false;
+  const wireArgs = args.map((a, i) => {
+    const r = valueToWire(a, () => `${where}: argument ${i}`, handles.writeHandle);
+    if (r.h) h = true;
+    return r.v;
+  });
+  const create: SpawnRequest = { url: info.module!, cls: info.className, args: wireArgs, options: { ...options }, ...(creator !== undefined ? { creator } : {}), ...(h ? { h } : {}) };
+  return handles.handle(ask(where, { create }) as WireHandle);
 };
 // Loaded: tell the main thread this worker takes calls (a warm start waits for it: Pool.prestart).
 channel.send({ t: 'up' });

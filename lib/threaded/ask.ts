@@ -11,16 +11,33 @@ const WAIT_MS = 10_000;
 
 export const newAskBuffer = (): SharedArrayBuffer => new SharedArrayBuffer(HEADER + SIZE);
 
-/** The main thread's side: writes the answer `get()` gives (JSON), or why there is none, and wakes the
- *  worker; it never leaves the worker waiting. */
+/** The main thread's side: writes the answer `get()` gives (JSON; a promise once it settles), or why
+ *  there is none, and wakes the worker; it never leaves the worker waiting. */
 export function answer(buffer: SharedArrayBuffer, id: number, get: () => unknown): void {
-  const cells = new Int32Array(buffer, 0, 2);
-  let text: string;
+  const failed = (e: unknown) => JSON.stringify({ error: (e as Error)?.message ?? String(e) });
+  const ok = (x: unknown) => {
+    try {
+      return JSON.stringify({ v: x ?? null });
+    } catch (e) {
+      return failed(e);
+    }
+  };
+  let v: unknown;
   try {
-    text = JSON.stringify({ v: get() ?? null });
+    v = get();
   } catch (e) {
-    text = JSON.stringify({ error: `the main thread could not answer: ${(e as Error)?.message ?? String(e)}` });
+    return write(buffer, id, failed(e));
   }
+  if (v instanceof Promise) {
+    v.then(
+      (x) => write(buffer, id, ok(x)),
+      (e) => write(buffer, id, failed(e)),
+    );
+  } else write(buffer, id, ok(v));
+}
+
+function write(buffer: SharedArrayBuffer, id: number, text: string): void {
+  const cells = new Int32Array(buffer, 0, 2);
   const body = new Uint8Array(buffer, HEADER, SIZE);
   let { read, written } = new TextEncoder().encodeInto(text, body);
   if (read! < text.length) ({ written } = new TextEncoder().encodeInto(JSON.stringify({ error: `the answer is larger than ${SIZE} bytes` }), body));

@@ -373,3 +373,48 @@ export class Supervisor extends Actor {
     return leafOfSupervisor === undefined ? 'none' : actorInfo(leafOfSupervisor).state;
   }
 }
+
+/** A threaded actor that a worker's code creates (Foreman): it lives on the pool like any other. */
+@actor({ mode: 'threaded' })
+export class Hand extends Actor {
+  constructor(readonly label: string) {
+    super();
+  }
+  whoami(): string {
+    return `hand ${this.label}`;
+  }
+  *count(n: number): Generator<number> {
+    for (let i = 0; i < n; i++) yield i;
+  }
+}
+
+/** Creates threaded actors from its worker, as the main thread would (A8: it owns them). */
+@actor({ mode: 'threaded' })
+export class Foreman extends Actor {
+  hands: ActorHandle<Hand>[] = [];
+  hire(label: string, name?: string): ActorHandle<Hand> {
+    const h = name === undefined ? Hand.remote(label) : Hand.options({ name }).remote(label);
+    this.hands.push(h);
+    return h;
+  }
+  /** Hires, then calls the new hand from this worker at once (its build is still under way). */
+  async hireAndAsk(label: string): Promise<string> {
+    return await this.hire(label).whoami.remote();
+  }
+  /** Hires, and sums a stream of the new hand's, consumed in this worker. */
+  async hireAndCount(n: number): Promise<number> {
+    let sum = 0;
+    for await (const v of this.hire('counter').count.remote(n).values()) sum += v;
+    return sum;
+  }
+  /** Hires under `name` a second time: the error, as text. */
+  hireTwice(name: string): string {
+    this.hire('first', name);
+    try {
+      this.hire('second', name);
+      return 'no error';
+    } catch (e) {
+      return `${(e as Error).name}: ${(e as Error).message}`;
+    }
+  }
+}
