@@ -85,7 +85,7 @@ function wireMethod(m: MethodInfo): WireHandle['methods'][number] {
   return m.stream && m.call.backpressure !== Infinity ? [m.name, true, m.call.backpressure] : [m.name, m.stream];
 }
 
-/** A callout's options. A stream's window is the one the worker gives credit for: a default the worker did
+/** The options of a call a worker makes through a handle. A stream's window is the one the worker gives credit for: a default the worker did
  *  not know of would never be credited, and its producer would wait for ever (G10). */
 function callOutCall(method: MethodInfo, o: WireCall | undefined): ResolvedCall {
   const call = callFromWire(method.call, o);

@@ -51,7 +51,7 @@ export function callFromWire(base: ResolvedCall, o: WireCall | undefined): Resol
   };
 }
 
-/** Settles a main-thread task from a worker's reply. */
+/** Settles a task from the result its peer sent. */
 export function settleFromWire(task: Task, msg: ResultMsg, wire: HandleCodec): void {
   if (msg.ok) {
     let v: unknown;
