@@ -64,7 +64,6 @@ export class ThreadedExecutor implements Executor, Tenant {
     return slot
       .create(this.#wid, this.module, info.className, wireArgs, {
         id: this.core.id,
-        ...(wireArgs !== args ? { h: true } : {}),
         ...(o.maxConcurrency !== undefined ? { maxConcurrency: o.maxConcurrency } : {}),
         ...(o.concurrencyGroups !== undefined ? { groups: o.concurrencyGroups } : {}),
       })

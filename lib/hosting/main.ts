@@ -10,7 +10,7 @@ import { ActorDiedError, DefinitionNotFoundError, TroupeError } from '../errors.
 import { handleTarget } from '../handle.js';
 import type { ActorOptions, ResolvedCall } from '../model/options.js';
 import { callFromWire } from '../wire/calls.js';
-import { isWireHandle, mapWireHandles, type HandleCodec, type Where } from '../wire/codec.js';
+import { argsFromWire, isWireHandle, mapWireHandles, type HandleCodec, type Where } from '../wire/codec.js';
 import type { Output } from '../wire/endpoint.js';
 import type { AskMsg, CallMsg, KillMsg, SpawnRequest, WireCall, WireHandle } from '../wire/protocol.js';
 import type { CallRouter } from '../threaded/pool.js';
@@ -71,7 +71,7 @@ export class MainHost implements HandleCodec, CallRouter {
   #spawn(r: SpawnRequest): unknown {
     const make = (cls: unknown) => {
       if (typeof cls !== 'function') throw new DefinitionNotFoundError(`${r.url} defines no class named ${r.cls} decorated with @actor({ mode: 'threaded' })`);
-      const args = r.h ? (this.readIn(r.args) as unknown[]) : r.args;
+      const args = argsFromWire(r.args, this);
       return this.writeHandle(this.spawn(classInfo(cls), r.options as ActorOptions, args, r.creator));
     };
     const known = lookup('class', { url: r.url, name: r.cls });

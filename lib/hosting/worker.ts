@@ -24,7 +24,7 @@ import { Channel } from '../threaded/channel.js';
 import { pacedCallable, WorkerFlow } from '../threaded/flow.js';
 import { JournalWriter } from '../threaded/journal.js';
 import { callFromWire } from '../wire/calls.js';
-import { encodeError, valueToWire, type Where } from '../wire/codec.js';
+import { argsFromWire, encodeError, valueToWire, type Where } from '../wire/codec.js';
 import { Endpoint, type Output } from '../wire/endpoint.js';
 import type { AskMsg, CallMsg, Control, CreateMsg, SpawnRequest, WireHandle } from '../wire/protocol.js';
 import { dropKeptRef } from '../wire/ref-cache.js';
@@ -132,7 +132,7 @@ async function create(m: CreateMsg): Promise<void> {
     host: { actorId: m.id, className: info.className, withdraw: (t) => executor.remove(t), retrying },
   };
   try {
-    executor.start(info, m.h ? (handles.readIn(m.args) as unknown[]) : m.args);
+    executor.start(info, argsFromWire(m.args, handles));
   } catch (e) {
     channel.send({ t: 'created', aid: m.aid, error: encodeError(e) });
     return;
@@ -228,13 +228,8 @@ runtime().namedElsewhere = (name) => {
 // actor whose code created it here (A8), and hands back its handle at once, as Class.remote() does.
 runtime().createElsewhere = (info, options, args, creator) => {
   const where = `${info.className}.remote()`;
-  let h = false;
-  const wireArgs = args.map((a, i) => {
-    const r = valueToWire(a, () => `${where}: argument ${i}`, handles.writeHandle);
-    if (r.h) h = true;
-    return r.v;
-  });
-  const create: SpawnRequest = { url: info.module!, cls: info.className, args: wireArgs, options: { ...options }, ...(creator !== undefined ? { creator } : {}), ...(h ? { h } : {}) };
+  const wireArgs = args.map((a, i) => valueToWire(a, () => `${where}: argument ${i}`, handles.writeHandle));
+  const create: SpawnRequest = { url: info.module!, cls: info.className, args: wireArgs, options: { ...options }, ...(creator !== undefined ? { creator } : {}) };
   return handles.handle(ask(where, { create }) as WireHandle);
 };
 // Loaded: tell the main thread this worker takes calls (a warm start waits for it: Pool.prestart).

@@ -72,7 +72,7 @@ export class Channel implements Transport {
   /** Calls and results waiting unencoded (flow.ts); they leave before anything sent after them. */
   #batch: unknown[] | undefined = undefined;
   /** Items of one stream sent since the last other message: encoded as one message when the run ends. */
-  #run: ItemsMsg & { h: boolean; vs: unknown[] } | undefined = undefined;
+  #run: ItemsMsg & { vs: unknown[] } | undefined = undefined;
   /** The worker's journal, where results go while the peer is behind (journal.ts). */
   readonly #writer: JournalWriter | undefined;
   /** The main thread's view of the worker's journal. */
@@ -225,17 +225,16 @@ export class Channel implements Transport {
   };
 
   /** Sends one stream item of call `id`, lazily: `value` is the sender's own copy (codec.ts snapshot), taken
-   *  at the yield, as the producer may change what it yielded next; `h`: it holds handles in wire form. */
-  sendItem(id: number, value: unknown, h: boolean): void {
+   *  at the yield, as the producer may change what it yielded next. */
+  sendItem(id: number, value: unknown): void {
     if (this.closed) return;
     let run = this.#run;
     if (run !== undefined && run.id !== id) {
       this.#closeRun();
       run = undefined;
     }
-    if (run === undefined) run = this.#run = { t: 'items', id, h: false, vs: [] };
+    if (run === undefined) run = this.#run = { t: 'items', id, vs: [] };
     run.vs.push(value);
-    if (h) run.h = true;
     if (this.#chunks.length + run.vs.length >= pacing.limits.maxBatch) this.flush();
     else this.#scheduleLazy();
   }
@@ -251,8 +250,7 @@ export class Channel implements Transport {
   #closeRun(): void {
     const run = this.#run!;
     this.#run = undefined;
-    const msg: ItemsMsg = run.h ? run : { t: 'items', id: run.id, vs: run.vs };
-    this.#chunks.push(this.#packer.pack(msg));
+    this.#chunks.push(this.#packer.pack(run));
   }
 
   #scheduleLazy(): void {

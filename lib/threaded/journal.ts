@@ -77,7 +77,7 @@ export class JournalWriter {
 
   /** Appends `m`, stamped `stamp`; false (and nothing written) if it does not fit now. */
   write(m: ResultMsg, stamp: number): boolean {
-    const number = m.ok && typeof m.v === 'number' && m.h === undefined;
+    const number = m.ok && typeof m.v === 'number';
     const bytes = number ? undefined : this.#packer.pack(m);
     const len = bytes === undefined ? 16 : bytes.length;
     const need = HEADER + ((len + 7) & ~7);

@@ -172,7 +172,7 @@ export class WorkerSlot implements RefHolder, Host {
     if (!this.dead) this.send({ t: 'unref', id });
   }
 
-  create(aid: string, url: string, cls: string, args: unknown[], extra: { id: string; maxConcurrency?: number; groups?: Record<string, number>; h?: boolean }): Promise<void> {
+  create(aid: string, url: string, cls: string, args: unknown[], extra: { id: string; maxConcurrency?: number; groups?: Record<string, number> }): Promise<void> {
     if (this.dead) return Promise.reject(new TroupeError(`worker ${this.index} is dead`));
     this.hold();
     this.modules.add(url);

@@ -6,14 +6,12 @@ import { SerializationError, TaskError } from '../errors.js';
 import type { ResolvedCall } from '../model/options.js';
 import { ObjectRef } from '../ref.js';
 import type { Task } from '../task.js';
-import { checkValue, decodeError, transferables, type HandleCodec } from './codec.js';
+import { checkValue, decodeError, transferables, valueFromWire, type HandleCodec } from './codec.js';
 import { stopCredit } from './credit.js';
 import type { Endpoint, Pending } from './endpoint.js';
 import type { CallMsg, ItemsMsg, ResultMsg, WireCall } from './protocol.js';
 import { markRefArgs, type RefArgs, type RefHolder } from './ref-cache.js';
 
-/** Arguments that hold handles in wire form (checkWireArgs made them): their call is flagged `h`. */
-const withHandles = new WeakSet<unknown[]>();
 
 /** The call options as they cross (error classes go by name); undefined when all are defaults. */
 export function wireCall(call: ResolvedCall, task: Task): WireCall | undefined {
@@ -56,7 +54,7 @@ export function settleFromWire(task: Task, msg: ResultMsg, wire: HandleCodec): v
   if (msg.ok) {
     let v: unknown;
     try {
-      v = msg.h ? wire.readIn(msg.v) : msg.v;
+      v = valueFromWire(msg.v, wire);
     } catch (e) {
       task.fail(e); // a handle to an actor that has died meanwhile
       return;
@@ -85,8 +83,8 @@ export function checkWireArgs(args: unknown[], where: () => string, wire: Handle
       throw e;
     }
     if (v !== a) {
-      if (out === args) withHandles.add((out = [...args]));
-      out[i] = v;
+      if (out === args) out = [...args];
+      out[i] = { $troupeHandles: v }; // valueToWire's form
     }
   }
   return out;
@@ -116,7 +114,7 @@ export class SentCall implements Pending {
     if (this.task.settledOutput) return;
     const core = this.task.core!;
     try {
-      for (const v of msg.vs) core.push(msg.h ? this.wire.readIn(v) : v);
+      for (const v of msg.vs) core.push(valueFromWire(v, this.wire));
     } catch (e) {
       this.task.fail(e); // a handle to an actor that has died meanwhile
     }
@@ -167,7 +165,6 @@ export function sendCall(
     const { backpressure: _, ...rest } = o;
     o = rest;
   }
-  const h = withHandles.has(args) || withHandles.has(task.args);
   if (refArgs !== undefined) args = markRefArgs(holder, args, refArgs); // each ref's value crosses once
   // Built field by field: object spread on this path measured as a tenth of the main thread's time.
   const msg: { -readonly [K in keyof CallMsg]: CallMsg[K] } = { t: 'call', id, args };
@@ -177,7 +174,6 @@ export function sendCall(
   } else {
     msg.fid = target.fid;
   }
-  if (h) msg.h = true;
   if (refArgs !== undefined) msg.r = true;
   if (o !== undefined) msg.o = o;
   ep.call(msg, new SentCall(id, task, ep.handles, owner), core, task.call.transfer ? transferables(args) : undefined);

@@ -6,7 +6,7 @@ import * as errors from '../errors.js';
 import { SerializationError } from '../errors.js';
 import { ObjectRef } from '../ref.js';
 import { ObjectRefGenerator } from '../stream.js';
-import type { CallMsg, LoneCall, LoneFunctionCall, LoneResult, ResultMsg, WireError, WireHandle } from './protocol.js';
+import type { CallMsg, LoneCall, LoneFunctionCall, LoneResult, ResultMsg, WireError, WireHandle, WithHandles } from './protocol.js';
 
 /** One packer for one direction of one port (sequential records depend on message order). */
 export const newPacker = (): Packr => new Packr({ sequential: true, moreTypes: true });
@@ -270,10 +270,27 @@ export function mapWireHandles(v: unknown, read: (h: WireHandle) => unknown): un
   return out ?? v;
 }
 
-/** Checks a value a worker or the main thread sends back, with handles in wire form. */
-export function valueToWire(v: unknown, where: Where, handles: HandleWriter): { v: unknown; h?: true } {
+/** Checks a value that is sent: what crosses is the value itself, or, where it holds actor handles, a copy
+ *  with each handle in wire form, wrapped (WithHandles) so that the receiver reads them back. */
+export function valueToWire(v: unknown, where: Where, handles: HandleWriter): unknown {
   const out = checkValue(v, where, handles);
-  return out === v ? { v } : { v: out, h: true };
+  return out === v ? v : ({ $troupeHandles: out } satisfies WithHandles);
+}
+
+/** A received value as the receiver's code sees it: handles read back where it was sent with some. */
+export function valueFromWire(v: unknown, codec: HandleCodec): unknown {
+  return typeof v === 'object' && v !== null && (v as Partial<WithHandles>).$troupeHandles !== undefined ? codec.readIn((v as WithHandles).$troupeHandles) : v;
+}
+
+/** Received arguments, each read as valueFromWire does (the same array when none held handles). */
+export function argsFromWire(args: unknown[], codec: HandleCodec): unknown[] {
+  let out = args;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const r = valueFromWire(a, codec);
+    if (r !== a) (out === args ? (out = [...args]) : out)[i] = r;
+  }
+  return out;
 }
 
 /** A message as it leaves alone: calls and results in their common shape as short arrays (at 16 calls in
@@ -281,10 +298,10 @@ export function valueToWire(v: unknown, where: Where, handles: HandleWriter): { 
 export function toLone(m: object): unknown {
   const c = m as CallMsg | ResultMsg;
   if (c.t === 'call') {
-    if (c.o !== undefined || c.h !== undefined || c.r !== undefined) return m;
+    if (c.o !== undefined || c.r !== undefined) return m;
     if (c.aid !== undefined) return [1, c.id, c.aid, c.m!, c.args] satisfies LoneCall;
     if (c.fid !== undefined) return [3, c.id, c.fid, c.args] satisfies LoneFunctionCall;
-  } else if (c.t === 'result' && c.ok && c.h === undefined) return [2, c.id, c.v] satisfies LoneResult;
+  } else if (c.t === 'result' && c.ok) return [2, c.id, c.v] satisfies LoneResult;
   return m;
 }
 

@@ -7,7 +7,7 @@
 import { ObjectRef, refs } from '../ref.js';
 import { ObjectRefGenerator, streams, type StreamCore } from '../stream.js';
 import { pacing } from '../pacing.js';
-import { errorToWire, flatCopy, snapshot, transferables, valueToWire, type HandleCodec, type Where } from './codec.js';
+import { argsFromWire, errorToWire, flatCopy, snapshot, transferables, valueToWire, type HandleCodec, type Where } from './codec.js';
 import { giveCredit } from './credit.js';
 import type { CallMsg, Control, ItemsMsg, Msg, ResultMsg } from './protocol.js';
 import { readRefArgs } from './ref-cache.js';
@@ -132,7 +132,7 @@ export class Endpoint {
     const served: Served = { out: undefined, cancelled: undefined, taken: 0, transfer: m.o?.transfer === true };
     this.#served.set(m.id, served);
     try {
-      const args = m.h ? (this.handles.readIn(m.args) as unknown[]) : m.args;
+      const args = argsFromWire(m.args, this.handles);
       this.host.serve(m, args, (out, where) => this.#answer(m.id, served, out, where));
     } catch (e) {
       this.#served.delete(m.id);
@@ -167,16 +167,13 @@ export class Endpoint {
         if (!open) return;
         // Checked and copied now (the producer may reuse the object it yielded); items may wait to leave.
         let wire: unknown = v;
-        let h = false;
         if (v !== null && (typeof v === 'object' || typeof v === 'function' || typeof v === 'symbol')) {
           const flat = typeof v === 'object' ? flatCopy(v) : undefined;
           if (flat !== undefined) wire = flat;
           else {
             const index = core.produced - 1;
             try {
-              const out = valueToWire(v, () => `${typeof where === 'string' ? where : where()} (item ${index})`, this.handles.writeHandle);
-              wire = snapshot(out.v);
-              h = out.h === true;
+              wire = snapshot(valueToWire(v, () => `${typeof where === 'string' ? where : where()} (item ${index})`, this.handles.writeHandle));
             } catch (e) {
               // The stream ends with that error, and its producer is stopped with it.
               core.owner.cancel(false, false, e as Error);
@@ -184,7 +181,7 @@ export class Endpoint {
             }
           }
         }
-        t.sendItem(id, wire, h);
+        t.sendItem(id, wire);
         // G2 across the link: the producer's next step may block this thread (a long computation, a
         // synchronous wait), and then nothing waiting here could leave. So items leave at once, before the
         // next step, until the producer has shown itself fast; then they batch (lib/pacing.ts ItemPace).
@@ -205,12 +202,10 @@ export class Endpoint {
       this.transport.send({ t: 'result', id, ok: false, ...errorToWire(value) });
       return;
     }
-    const msg: { t: 'result'; id: number; ok: true; v: unknown; h?: boolean } = { t: 'result', id, ok: true, v: value };
+    const msg: { t: 'result'; id: number; ok: true; v: unknown } = { t: 'result', id, ok: true, v: value };
     if (value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol')) {
       try {
-        const out = valueToWire(value, where, this.handles.writeHandle);
-        msg.v = out.v;
-        if (out.h) msg.h = true;
+        msg.v = valueToWire(value, where, this.handles.writeHandle);
       } catch (e) {
         this.transport.send({ t: 'result', id, ok: false, ...errorToWire(e) });
         return;

@@ -12,6 +12,12 @@ export interface WireError {
   readonly cause?: WireError | { readonly value: unknown };
 }
 
+/** A value that holds actor handles travels wrapped (an argument, a result, an item: each on its own), so
+ *  the receiver reads handles back only where there are some, whatever message carries the value (A10). */
+export interface WithHandles {
+  readonly $troupeHandles: unknown;
+}
+
 /** A handle passed as an argument (A10): the worker builds a handle that routes calls back to the owner. */
 export interface WireHandle {
   readonly $troupeHandle: string; // the actor's id on the main thread
@@ -55,8 +61,6 @@ export interface CallMsg {
   readonly fid?: number;
   readonly args: unknown[];
   readonly o?: WireCall;
-  /** The arguments hold actor handles (in wire form). */
-  readonly h?: boolean;
   /** The arguments hold ref markers (ref-cache.ts): values the receiver keeps, or keeps from now on. */
   readonly r?: true;
 }
@@ -79,8 +83,6 @@ export interface Outcome {
   readonly v?: unknown;
   readonly e?: WireError;
   readonly app?: boolean;
-  /** The value holds actor handles (in wire form). */
-  readonly h?: boolean;
 }
 /** A call settled (a stream: its end, after its items). */
 export interface ResultMsg extends Outcome {
@@ -92,7 +94,6 @@ export interface ItemsMsg {
   readonly t: 'items';
   readonly id: number;
   readonly vs: unknown[];
-  readonly h?: boolean;
 }
 /** Call `id` threw and runs again where it is served, as attempt `attempt`: the caller's side counts it,
  *  so a restart after a crash continues from the same count (A7, G12). */
@@ -115,7 +116,6 @@ export interface CreateMsg {
   readonly args: unknown[];
   readonly maxConcurrency?: number;
   readonly groups?: Record<string, number>;
-  readonly h?: boolean;
 }
 /** The answer to a CreateMsg. */
 export interface CreatedMsg {
@@ -171,7 +171,6 @@ export interface SpawnRequest {
   /** The creation's own options (ActorOptions without functions). */
   readonly options: Record<string, unknown>;
   readonly creator?: string;
-  readonly h?: boolean;
 }
 
 /** A call or a result that leaves alone (not in a batch), in its common shape, travels as a short array:

@@ -10,7 +10,7 @@ import { DEFAULT_CALL, type ResolvedCall } from '../model/options.js';
 import { ObjectRef, refs } from '../ref.js';
 import { StreamCore, streams } from '../stream.js';
 import type { ActorInfo } from '../types.js';
-import { decodeError, isWireHandle, mapWireHandles, transferables, valueToWire, type HandleCodec } from './codec.js';
+import { decodeError, isWireHandle, mapWireHandles, transferables, valueFromWire, valueToWire, type HandleCodec } from './codec.js';
 import { stopCredit } from './credit.js';
 import type { Endpoint, Output, Pending } from './endpoint.js';
 import type { CallMsg, ResultMsg, WireCall, WireHandle } from './protocol.js';
@@ -102,13 +102,12 @@ export class RemoteHandles implements HandleCodec {
     const pending: Pending = {
       label: `${w.className}#${w.$troupeHandle}.${method.name}`,
       result: (m: ResultMsg) => {
-        const read = (v: unknown) => (m.h ? this.readIn(v) : v);
-        if (m.ok) settle(undefined, read(m.v));
+        if (m.ok) settle(undefined, valueFromWire(m.v, this));
         else settle(m.app ? new TaskError(site, decodeError(m.e!)) : decodeError(m.e!));
       },
       items: (m) => {
         if (done) return;
-        for (const v of m.vs) core!.push(m.h ? this.readIn(v) : v);
+        for (const v of m.vs) core!.push(valueFromWire(v, this));
       },
       retried: () => {},
       lost: (cause) => settle(cause),
@@ -119,15 +118,9 @@ export class RemoteHandles implements HandleCodec {
     if (call.transfer) o.transfer = true;
     const send = (resolved: unknown[]) => {
       if (done) return; // cancelled while its ref arguments resolved: it never leaves
-      let h = false;
-      const wireArgs = resolved.map((a, i) => {
-        const r = valueToWire(a, `argument ${i}`, this.writeHandle);
-        if (r.h) h = true;
-        return r.v;
-      });
+      const wireArgs = resolved.map((a, i) => valueToWire(a, `argument ${i}`, this.writeHandle));
       const msg: { -readonly [K in keyof CallMsg]: CallMsg[K] } = { t: 'call', id: ep.nextId(), aid: w.$troupeHandle, m: method.name, args: wireArgs };
       if (Object.keys(o).length > 0) msg.o = o;
-      if (h) msg.h = true;
       id = msg.id;
       ep.call(msg, pending, core, call.transfer ? transferables(wireArgs) : undefined);
     };

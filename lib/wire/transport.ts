@@ -9,8 +9,8 @@ export interface Transport {
   /** Sends `m`; with `transfer`, those buffers are moved to the peer instead of copied. */
   send(m: Msg, transfer?: ArrayBuffer[]): void;
   /** Sends item `value` of stream `id` (the sender's own copy); items may wait to leave together, in order
-   *  with everything else. `h`: it holds handles in wire form. */
-  sendItem(id: number, value: unknown, h: boolean): void;
+   *  with everything else. */
+  sendItem(id: number, value: unknown): void;
   /** Sends what waits, now: user code is about to run, and it may block this thread or end it. */
   flush(): void;
   /** The endpoint waits for answers to `n` calls (a link keeps the process alive while n > 0). */
