@@ -34,7 +34,7 @@ export class Runtime implements ActorOwner, TaskHost {
   readonly tasks = new Set<Task>();
   readonly actorId = undefined;
   readonly className = undefined;
-  readonly wire = new MainHost(this.actors, this.names, (info, options, args, creator) => this.create(info, options, args, creator));
+  readonly wire: MainHost = new MainHost(this);
   /** Threaded remote functions. */
   readonly functions = new ThreadedFunctions(() => this.pool(), this.wire);
   #nextId = 1;
@@ -63,7 +63,13 @@ export class Runtime implements ActorOwner, TaskHost {
     return new ThreadedExecutor(core, this.pool(), this.wire, core.info.module);
   }
 
-  create(info: ClassInfo, options: ActorOptions, args: unknown[], creator = runningTask()?.actorId): ActorHandle<unknown> {
+  /** Creates an actor owned by the actor whose code runs now, if any (Ray's fate sharing, A8). */
+  create(info: ClassInfo, options: ActorOptions, args: unknown[]): ActorHandle<unknown> {
+    return this.createOwned(info, options, args, runningTask()?.actorId);
+  }
+
+  /** Creates an actor that dies when `creator` dies (undefined: it lives until killed). */
+  createOwned(info: ClassInfo, options: ActorOptions, args: unknown[], creator: string | undefined): ActorHandle<unknown> {
     if (options.mode === 'threaded') {
       if (info.module === undefined) throw new TroupeError(`${info.className}: cannot tell which module defines the class; pass module: import.meta.url to @actor`);
       // The pool is the main thread's: it builds the actor, owned by the creator here (hosting/worker.ts).
@@ -77,7 +83,6 @@ export class Runtime implements ActorOwner, TaskHost {
         throw new TroupeError(`the actor name '${name}' is taken by ${actorLabel(existing)}; pass getIfExists: true to get that actor`);
       }
     }
-    // The actor whose code runs now is the creator: the new one dies with it (Ray's fate sharing).
     const core = new ActorCore(this, `${this.#idPrefix}${this.#nextId++}`, info, options, args, creator);
     this.actors.set(core.id, core);
     if (creator !== undefined) {
@@ -96,6 +101,7 @@ export class Runtime implements ActorOwner, TaskHost {
   }
 
   creatorGone(id: string, label: string): void {
+    this.onCreatorGone?.(id, label);
     const kids = this.#created.get(id);
     if (kids === undefined) return;
     this.#created.delete(id);
@@ -109,6 +115,15 @@ export class Runtime implements ActorOwner, TaskHost {
 
   cancelRunning(task: Task, force: boolean, recursive: boolean): void {
     this.functions.cancelRunning(task, force, recursive);
+  }
+
+  /** Inside a worker: told when an actor of its own dies, whose threaded children the main thread keeps. */
+  onCreatorGone: ((id: string, label: string) => void) | undefined = undefined;
+
+  /** A worker died: the actors its own actors created on this side die with them (A8). */
+  workerGone(threadId: number, cause: string): void {
+    const prefix = `w${threadId}.`;
+    for (const id of [...this.#created.keys()]) if (id.startsWith(prefix)) this.creatorGone(id, `${id} (${cause})`);
   }
 
   /** Inside a worker: has the main thread create a threaded actor (installed by the worker's main). */

@@ -12,16 +12,26 @@ import type { ActorOptions, ResolvedCall } from '../model/options.js';
 import { callFromWire } from '../wire/calls.js';
 import { argsFromWire, isWireHandle, mapWireHandles, type HandleCodec, type Where } from '../wire/codec.js';
 import type { Output } from '../wire/endpoint.js';
-import type { AskMsg, CallMsg, KillMsg, SpawnRequest, WireCall, WireHandle } from '../wire/protocol.js';
+import type { AskMsg, CallMsg, GoneMsg, KillMsg, SpawnRequest, WireCall, WireHandle } from '../wire/protocol.js';
 import type { CallRouter } from '../threaded/pool.js';
 
+/** What the main thread's runtime offers the workers (runtime.ts). */
+export interface MainSide {
+  readonly actors: ReadonlyMap<string, ActorCore>;
+  readonly names: ReadonlyMap<string, ActorCore>;
+  createOwned(info: ClassInfo, options: ActorOptions, args: unknown[], creator: string | undefined): object;
+  creatorGone(id: string, label: string): void;
+  workerGone(threadId: number, cause: string): void;
+}
+
 export class MainHost implements HandleCodec, CallRouter {
-  constructor(
-    readonly actors: ReadonlyMap<string, ActorCore>,
-    readonly names: ReadonlyMap<string, ActorCore>,
-    /** Creates an actor here for a worker's code (runtime.create with the creator named). */
-    readonly spawn: (info: ClassInfo, options: ActorOptions, args: unknown[], creator: string | undefined) => object,
-  ) {}
+  readonly actors: ReadonlyMap<string, ActorCore>;
+  readonly names: ReadonlyMap<string, ActorCore>;
+
+  constructor(readonly side: MainSide) {
+    this.actors = side.actors;
+    this.names = side.names;
+  }
 
   readonly writeHandle = (o: object): WireHandle | undefined => {
     const core = handleTarget(o) as ActorCore | undefined;
@@ -56,6 +66,16 @@ export class MainHost implements HandleCodec, CallRouter {
     this.actors.get(m.aid)?.kill(m.noRestart);
   }
 
+  /** An actor of a worker's own died: the threaded actors its code created die with it (A8). */
+  gone(m: GoneMsg): void {
+    this.side.creatorGone(m.id, m.label);
+  }
+
+  /** A worker died, and with it every actor of its own: so do the threaded actors they created (A8). */
+  workerGone(threadId: number, cause: Error): void {
+    this.side.workerGone(threadId, `its worker died: ${cause.message}`);
+  }
+
   ask(msg: AskMsg): unknown {
     if (msg.create !== undefined) return this.#spawn(msg.create);
     if (msg.info !== undefined) {
@@ -72,7 +92,7 @@ export class MainHost implements HandleCodec, CallRouter {
     const make = (cls: unknown) => {
       if (typeof cls !== 'function') throw new DefinitionNotFoundError(`${r.url} defines no class named ${r.cls} decorated with @actor({ mode: 'threaded' })`);
       const args = argsFromWire(r.args, this);
-      return this.writeHandle(this.spawn(classInfo(cls), r.options as ActorOptions, args, r.creator));
+      return this.writeHandle(this.side.createOwned(classInfo(cls), r.options as ActorOptions, args, r.creator));
     };
     const known = lookup('class', { url: r.url, name: r.cls });
     if (known !== undefined) return make(known);

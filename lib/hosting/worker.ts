@@ -4,7 +4,7 @@
 // same code as on the main thread's side of the channel. Handles it was given call their actors through
 // that endpoint too (wire/remote-handles.ts), and a question the main thread must answer at once (an
 // actor's info, a name, a new actor) waits in shared memory (ask.ts).
-import { workerData } from 'node:worker_threads';
+import { threadId, workerData } from 'node:worker_threads';
 import { classInfo, groupLimits, isGeneratorFunction, type Callable, type ClassInfo } from '../model/class-info.js';
 import { DefinitionNotFoundError, TroupeError } from '../errors.js';
 import { AsyncExecutor } from '../executors/async.js';
@@ -213,11 +213,15 @@ const endpoint: Endpoint = new Endpoint(channel, handles, { serve, control });
 
 const asker = new Asker(boot.answers);
 /** Asks the main thread, and waits for its answer (ask.ts). */
-function ask(what: string, q: Omit<AskMsg, 't' | 'id'>): unknown {
-  return asker.ask(what, (id) => {
-    channel.send({ t: 'ask', id, ...q });
-    channel.flush();
-  });
+function ask(what: string, q: Omit<AskMsg, 't' | 'id'>, waitMs?: number): unknown {
+  return asker.ask(
+    what,
+    (id) => {
+      channel.send({ t: 'ask', id, ...q });
+      channel.flush();
+    },
+    waitMs,
+  );
 }
 // getActor(name) in a worker: an actor created here, else one the main thread knows by that name (A9).
 runtime().namedElsewhere = (name) => {
@@ -230,7 +234,17 @@ runtime().createElsewhere = (info, options, args, creator) => {
   const where = `${info.className}.remote()`;
   const wireArgs = args.map((a, i) => valueToWire(a, () => `${where}: argument ${i}`, handles.writeHandle));
   const create: SpawnRequest = { url: info.module!, cls: info.className, args: wireArgs, options: { ...options }, ...(creator !== undefined ? { creator } : {}) };
-  return handles.handle(ask(where, { create }) as WireHandle);
+  // Waits however long the main thread is busy: a creation given up on here could still happen there.
+  const w = ask(where, { create }, Infinity) as WireHandle;
+  if (creator !== undefined && creator.startsWith(ownPrefix)) ownCreators.add(creator);
+  return handles.handle(w);
+};
+// The creators of this worker's own (not threaded actors, whose ids are the main thread's): their deaths
+// are told to the main thread, which keeps the threaded actors they created.
+const ownPrefix = `w${threadId}.`;
+const ownCreators = new Set<string>();
+runtime().onCreatorGone = (id, label) => {
+  if (ownCreators.delete(id)) channel.send({ t: 'gone', id, label });
 };
 // Loaded: tell the main thread this worker takes calls (a warm start waits for it: Pool.prestart).
 channel.send({ t: 'up' });

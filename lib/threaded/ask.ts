@@ -55,15 +55,17 @@ export class Asker {
     this.#cells = new Int32Array(buffer, 0, 2);
   }
 
-  ask(what: string, post: (id: number) => void): unknown {
+  /** `waitMs`: how long to wait at most (Infinity: a question whose answer has an effect, such as a
+   *  creation, waits however long the main thread is busy, so that its outcome is never lost). */
+  ask(what: string, post: (id: number) => void, waitMs = WAIT_MS): unknown {
     const id = this.#next++;
     const seen = Atomics.load(this.#cells, 0);
     post(id);
-    const end = Date.now() + WAIT_MS;
+    const end = Date.now() + waitMs;
     let now = seen;
     while (now !== id) {
       const left = end - Date.now();
-      if (left <= 0) throw new TroupeError(`${what}: the main thread did not answer within ${WAIT_MS} ms`);
+      if (left <= 0) throw new TroupeError(`${what}: the main thread did not answer within ${waitMs} ms`);
       Atomics.wait(this.#cells, 0, now, left);
       now = Atomics.load(this.#cells, 0);
     }

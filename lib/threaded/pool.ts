@@ -10,7 +10,7 @@ import type { ResourceLimits } from '../model/options.js';
 import { pacing } from '../pacing.js';
 import { decodeError, type HandleCodec } from '../wire/codec.js';
 import { Endpoint, type Host, type Output } from '../wire/endpoint.js';
-import type { AskMsg, CallMsg, Control, CreatedMsg, KillMsg, Msg } from '../wire/protocol.js';
+import type { AskMsg, CallMsg, Control, CreatedMsg, GoneMsg, KillMsg, Msg } from '../wire/protocol.js';
 import { forgetHolder, type RefHolder } from '../wire/ref-cache.js';
 import type { Where } from '../wire/codec.js';
 import { answer, newAskBuffer } from './ask.js';
@@ -58,12 +58,17 @@ export interface Tenant {
 export interface CallRouter extends HandleCodec {
   serve(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void;
   kill(m: KillMsg): void;
+  gone(m: GoneMsg): void;
+  /** The worker with this thread id died (its own actors with it). */
+  workerGone(threadId: number, cause: Error): void;
   /** What a worker asks (ask.ts): an actor's info, a named actor's wire handle, or a new actor's; JSON-able. */
   ask(m: AskMsg): unknown;
 }
 
 export class WorkerSlot implements RefHolder, Host {
   readonly worker: Worker;
+  /** The worker's thread id (the prefix of its own actors' ids), kept: it reads -1 once the worker exits. */
+  readonly threadId: number;
   /** The main thread's end of the worker's own channel. */
   readonly port: MessagePort;
   readonly channel: Channel;
@@ -120,6 +125,7 @@ export class WorkerSlot implements RefHolder, Host {
     this.flow = new MainFlow(boot.flow);
     const { entry, eval: isEval } = workerEntry();
     this.worker = new Worker(entry, { eval: isEval, workerData: boot, transferList: [ports.port2], ...(resourceLimits ? { resourceLimits } : {}) });
+    this.threadId = this.worker.threadId;
     this.journal = new JournalReader(boot.journal);
     this.port = ports.port1;
     this.channel = new Channel(this.port, (m) => this.endpoint.receive(m), this.flow, this.journal, (n) => this.#callsInFlight(n));
@@ -209,6 +215,8 @@ export class WorkerSlot implements RefHolder, Host {
         return this.#created(m);
       case 'kill':
         return this.pool.codec.kill(m);
+      case 'gone':
+        return this.pool.codec.gone(m);
       case 'ask':
         return answer(this.answers, m.id, () => this.pool.codec.ask(m));
       case 'up':
@@ -271,6 +279,7 @@ export class WorkerSlot implements RefHolder, Host {
     this.tenants.clear();
     for (const t of tenants) t.workerDied(cause, ran);
     this.endpoint.closed(cause, ran);
+    this.pool.codec.workerGone(this.threadId, cause);
     void this.worker.terminate();
   }
 }

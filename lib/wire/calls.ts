@@ -6,7 +6,7 @@ import { SerializationError, TaskError } from '../errors.js';
 import type { ResolvedCall } from '../model/options.js';
 import { ObjectRef } from '../ref.js';
 import type { Task } from '../task.js';
-import { checkValue, decodeError, transferables, valueFromWire, type HandleCodec } from './codec.js';
+import { checkValue, decodeError, looksWrapped, transferables, valueFromWire, type HandleCodec } from './codec.js';
 import { stopCredit } from './credit.js';
 import type { Endpoint, Pending } from './endpoint.js';
 import type { CallMsg, ItemsMsg, ResultMsg, WireCall } from './protocol.js';
@@ -82,7 +82,7 @@ export function checkWireArgs(args: unknown[], where: () => string, wire: Handle
       if (e instanceof SerializationError) throw new SerializationError(`${where()}: ${e.message}`);
       throw e;
     }
-    if (v !== a) {
+    if (v !== a || looksWrapped(a)) {
       if (out === args) out = [...args];
       out[i] = { $troupeHandles: v }; // valueToWire's form
     }

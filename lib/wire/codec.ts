@@ -274,12 +274,18 @@ export function mapWireHandles(v: unknown, read: (h: WireHandle) => unknown): un
  *  with each handle in wire form, wrapped (WithHandles) so that the receiver reads them back. */
 export function valueToWire(v: unknown, where: Where, handles: HandleWriter): unknown {
   const out = checkValue(v, where, handles);
-  return out === v ? v : ({ $troupeHandles: out } satisfies WithHandles);
+  return out === v && !looksWrapped(v) ? v : ({ $troupeHandles: out } satisfies WithHandles);
+}
+
+/** A value the receiver would take for a wrapped one: user data with that key is wrapped too, so that it
+ *  arrives as it was sent. */
+export function looksWrapped(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && (v as Partial<WithHandles>).$troupeHandles !== undefined;
 }
 
 /** A received value as the receiver's code sees it: handles read back where it was sent with some. */
 export function valueFromWire(v: unknown, codec: HandleCodec): unknown {
-  return typeof v === 'object' && v !== null && (v as Partial<WithHandles>).$troupeHandles !== undefined ? codec.readIn((v as WithHandles).$troupeHandles) : v;
+  return looksWrapped(v) ? codec.readIn((v as WithHandles).$troupeHandles) : v;
 }
 
 /** Received arguments, each read as valueFromWire does (the same array when none held handles). */

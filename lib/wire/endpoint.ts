@@ -7,7 +7,7 @@
 import { ObjectRef, refs } from '../ref.js';
 import { ObjectRefGenerator, streams, type StreamCore } from '../stream.js';
 import { pacing } from '../pacing.js';
-import { argsFromWire, errorToWire, flatCopy, snapshot, transferables, valueToWire, type HandleCodec, type Where } from './codec.js';
+import { argsFromWire, errorToWire, flatCopy, looksWrapped, snapshot, transferables, valueToWire, type HandleCodec, type Where } from './codec.js';
 import { giveCredit } from './credit.js';
 import type { CallMsg, Control, ItemsMsg, Msg, ResultMsg } from './protocol.js';
 import { readRefArgs } from './ref-cache.js';
@@ -169,7 +169,7 @@ export class Endpoint {
         let wire: unknown = v;
         if (v !== null && (typeof v === 'object' || typeof v === 'function' || typeof v === 'symbol')) {
           const flat = typeof v === 'object' ? flatCopy(v) : undefined;
-          if (flat !== undefined) wire = flat;
+          if (flat !== undefined && !looksWrapped(flat)) wire = flat;
           else {
             const index = core.produced - 1;
             try {

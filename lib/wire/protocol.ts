@@ -154,6 +154,13 @@ export interface KillMsg {
   readonly aid: string;
   readonly noRestart: boolean;
 }
+/** An actor of the worker's own (created by its code, not threaded) died: the threaded actors it created,
+ *  which the main thread keeps, die with it (A8). */
+export interface GoneMsg {
+  readonly t: 'gone';
+  readonly id: string;
+  readonly label: string;
+}
 /** A question the worker waits for in shared memory (ask.ts): an actor's info, a name's handle, or the
  *  creation of an actor by the worker's code (answered with its handle). */
 export interface AskMsg {
@@ -186,7 +193,7 @@ export type LoneBatch = readonly [kind: 0, ...messages: (LoneCall | LoneResult |
 export type Msg =
   | CallMsg | CancelMsg | CreditMsg | ResultMsg | ItemsMsg | RetryMsg
   | CreateMsg | CreatedMsg | ReleaseMsg | FunctionMsg | UnrefMsg | UpMsg
-  | KillMsg | AskMsg;
+  | KillMsg | GoneMsg | AskMsg;
 /** The messages about calls, which the endpoint handles itself (endpoint.ts); the rest go to its host. */
 export type CallTraffic = CallMsg | CancelMsg | CreditMsg | ResultMsg | ItemsMsg | RetryMsg;
 export type Control = Exclude<Msg, CallTraffic>;
