@@ -10,7 +10,10 @@
 // - messages batch up to maxBatch; a worker holds results while the main thread is behind only with
 //   holdMin or more calls in flight, up to a holdShare-th of them, and the main thread reads that many
 //   journaled results per turn;
-// - cancel(ref, { force: true }) ends the worker of a call still running after forceGraceMs.
+// - cancel(ref, { force: true }) ends the worker of a call still running after forceGraceMs;
+// - a remote-function call goes to the worker the last one went to while what waits there is cheap: the
+//   calls in flight on it, at what its calls have cost its thread lately, come to less than stickyMs (and
+//   it runs no code now and has no stream in flight); else to the least loaded worker (pool.ts).
 
 /** Where the rules read the time (ms, as performance.now()). */
 export interface Clock {
@@ -29,6 +32,7 @@ export interface PacingLimits {
   readonly holdMin: number;
   readonly holdShare: number;
   readonly forceGraceMs: number;
+  readonly stickyMs: number;
 }
 
 export const DEFAULT_PACING: PacingLimits = Object.freeze({
@@ -42,6 +46,7 @@ export const DEFAULT_PACING: PacingLimits = Object.freeze({
   holdMin: 8,
   holdShare: 4,
   forceGraceMs: 100,
+  stickyMs: 0.05,
 });
 
 /** One producer's pacing (Task's pump): when it should let the event loop turn. */

@@ -16,6 +16,7 @@ import {
   WorkerCrashedError,
   actorInfo,
   cancel,
+  get,
   events,
   init,
   kill,
@@ -320,6 +321,20 @@ describe('cancel(ref, { force: true })', () => {
     await rejectsWith(r, TaskCancelledError, 'the cancelled call');
     await rejectsWith(hang, WorkerCrashedError, 'a call in flight on the same worker');
     assert.equal(await within(fnAdd.remote(5, 5), 'later'), 10);
+  });
+
+  test('A3 placement: cheap threaded function calls may stay on the last worker, but a call is not placed behind a busy loop while another worker is free', T, async () => {
+    await shutdown();
+    init({ workers: 2 });
+    const dir = scratch();
+    const started = join(dir, 'started');
+    await within(get([fnWhere.remote(), fnWhere.remote()]), 'both workers up');
+    for (let i = 0; i < 50; i++) await within(fnAdd.remote(i, 1), 'cheap calls');
+    const r = fnSpin.remote(started);
+    await waitUntil(() => exists(started), 'the busy loop started');
+    for (let i = 0; i < 10; i++) assert.equal(await within(fnAdd.remote(i, 1), `call ${i} beside the busy loop`, 5_000), i + 1);
+    cancel(r, { force: true });
+    await rejectsWith(r, TaskCancelledError, 'the cancelled call');
   });
 
   test('issue3 cancel(ref, { force: true }) of a threaded function that honours its signal keeps its worker', T, async () => {

@@ -20,16 +20,40 @@ import type { Pace } from './channel.js';
 const SENT = 0; // messages the worker sent (written by the worker)
 const READ = 1; // of those, how many the main thread has read (written by the main thread)
 const IN_FLIGHT = 2; // calls the main thread has in flight on the worker (written by the main thread)
+const COST = 2; // Float64 cell (bytes 16-23): what a call's code costs the worker's thread, ms (written by the worker)
+const SINCE = 3; // Float64 cell: when the call whose code runs now started (monotonic ms), 0 = none (written by the worker)
 
-export const newFlowBuffer = (): SharedArrayBuffer => new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT);
+/** Milliseconds on the process's monotonic clock (CLOCK_MONOTONIC, as process.hrtime): the same in every
+ *  thread, unlike performance.now(), whose origin is each thread's start. */
+const monoOffset = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+export const monotonicMs = (): number => performance.now() + monoOffset;
+
+export const newFlowBuffer = (): SharedArrayBuffer => {
+  const sab = new SharedArrayBuffer(4 * Float64Array.BYTES_PER_ELEMENT);
+  new Float64Array(sab)[COST] = Infinity; // nothing ran yet: unknown
+  return sab;
+};
 
 /** The main thread's side: counts the worker's messages it has read and publishes its calls in flight. */
 export class MainFlow implements Pace {
   readonly #cells: Int32Array;
+  readonly #cost: Float64Array;
   #inFlight = 0;
 
   constructor(buffer: SharedArrayBuffer) {
-    this.#cells = new Int32Array(buffer);
+    this.#cells = new Int32Array(buffer, 0, 3);
+    this.#cost = new Float64Array(buffer);
+  }
+
+  /** What the worker's recent calls cost its thread, each (ms, a moving average of the synchronous runs of
+   *  task code there); Infinity until one has run. */
+  cost(): number {
+    return this.#cost[COST]!;
+  }
+
+  /** When the call whose code runs on the worker now started (monotonicMs), 0 if none runs. */
+  runningSince(): number {
+    return this.#cost[SINCE]!;
   }
 
   read(delivered: number): void {
@@ -62,12 +86,28 @@ export class MainFlow implements Pace {
 /** The worker's side: counts what it sends and tells its channel how many results may wait together. */
 export class WorkerFlow implements Pace {
   readonly #cells: Int32Array;
+  readonly #cost: Float64Array;
   #sent = 0;
   /** Async calls under way: their code goes on, and may block, in any later microtask. */
   #suspended = 0;
 
   constructor(buffer: SharedArrayBuffer) {
-    this.#cells = new Int32Array(buffer);
+    this.#cells = new Int32Array(buffer, 0, 3);
+    this.#cost = new Float64Array(buffer);
+  }
+
+  /** A call's code starts running synchronously: returns the time, for ran(). */
+  runs(): number {
+    return (this.#cost[SINCE] = monotonicMs());
+  }
+
+  /** It ran since `t0`: its time goes into the cost the main thread places calls by (Pool.forTask), a
+   *  moving average over about the last 8 calls. */
+  ran(t0: number): void {
+    const ms = monotonicMs() - t0;
+    this.#cost[SINCE] = 0;
+    const c = this.#cost[COST]!;
+    this.#cost[COST] = c === Infinity ? ms : c + (ms - c) / 8;
   }
 
   read(): void {}
@@ -109,7 +149,8 @@ export class WorkerFlow implements Pace {
 /** `c`, calling `release` (send what waits in this thread's memory) first: the call may block the worker
  *  (a long computation, a synchronous wait, process.exit). While an async call is under way nothing waits
  *  at all (`flow.suspend`). Finished results need no release: they are in the journal, which outlives the
- *  worker. */
+ *  worker. The synchronous part of a call that is not a stream is timed (`flow.ran`); a stream's steps run
+ *  later, and the main thread places no call by cost beside a stream. */
 export function pacedCallable(c: Callable, release: () => void, flow: WorkerFlow): Callable {
   const fn = c.fn;
   return {
@@ -117,7 +158,14 @@ export function pacedCallable(c: Callable, release: () => void, flow: WorkerFlow
     stream: c.stream,
     fn(this: unknown, ...args: unknown[]): unknown {
       release();
-      const r = fn.apply(this, args);
+      if (c.stream) return fn.apply(this, args);
+      const t0 = flow.runs();
+      let r: unknown;
+      try {
+        r = fn.apply(this, args);
+      } finally {
+        flow.ran(t0);
+      }
       if (r instanceof Promise) flow.suspend(r);
       return r;
     },

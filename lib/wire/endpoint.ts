@@ -50,6 +50,8 @@ export class Endpoint {
   /** This side's calls in flight, by id. */
   readonly calls = new Map<number, Pending>();
   readonly #served = new Map<number, Served>();
+  /** Of `calls`, the streams (their producers run on the peer for as long as they last). */
+  readonly #streams = new Set<number>();
   #nextId = 1;
 
   constructor(
@@ -57,6 +59,11 @@ export class Endpoint {
     readonly handles: HandleCodec,
     readonly host: Host,
   ) {}
+
+  /** This side's streams in flight. */
+  get streams(): number {
+    return this.#streams.size;
+  }
 
   /** The id of the next call this side makes. */
   nextId(): number {
@@ -70,7 +77,10 @@ export class Endpoint {
   call(msg: CallMsg, pending: Pending, core: StreamCore | undefined, transfer?: ArrayBuffer[]): void {
     this.calls.set(msg.id, pending);
     this.transport.waiting(this.calls.size);
-    if (core !== undefined) giveCredit(core, (taken) => this.transport.send({ t: 'credit', id: msg.id, taken }));
+    if (core !== undefined) {
+      this.#streams.add(msg.id);
+      giveCredit(core, (taken) => this.transport.send({ t: 'credit', id: msg.id, taken }));
+    }
     this.transport.send(msg, transfer);
   }
 
@@ -80,6 +90,7 @@ export class Endpoint {
 
   /** Stops waiting for call `id` (its caller settled it otherwise: the actor died or restarts). */
   forget(id: number): void {
+    this.#streams.delete(id);
     if (this.calls.delete(id)) this.transport.waiting(this.calls.size);
   }
 
@@ -91,6 +102,7 @@ export class Endpoint {
         const p = this.calls.get(m.id);
         if (p === undefined) return;
         this.calls.delete(m.id);
+        this.#streams.delete(m.id);
         this.transport.waiting(this.calls.size);
         p.result(m);
         return;
@@ -120,6 +132,7 @@ export class Endpoint {
     this.#served.clear();
     const lost = [...this.calls.values()];
     this.calls.clear();
+    this.#streams.clear();
     this.transport.waiting(0);
     for (const p of lost) p.lost?.(cause, ran);
   }
