@@ -60,11 +60,6 @@ function refuseIdle(core: HandleTarget, m: MethodInfo, o: CallOptions, where: st
   if (o.transfer === true && core.kind === undefined) {
     throw new TypeError(`${where}: transfer moves buffers to a worker thread, and ${core.className} runs in this thread (arguments are passed by reference, nothing is copied)`);
   }
-  if (core.kind === 'foreign') {
-    for (const k of ['signal', 'timeout'] as const) {
-      if (o[k] !== undefined) throw new TypeError(`${where}: ${k} is not supported on a call made inside a worker through a handle; give it where the handle's owner calls`);
-    }
-  }
 }
 
 function stub(core: HandleTarget, m: MethodInfo): Stub {

@@ -2,7 +2,7 @@
 // its actor through the worker's endpoint, kills it and reads its info through the link. One handle per
 // actor while the code holds it. A call leaves once its ref arguments have resolved, in the order the calls
 // were made (A1, A11); cancelling it (or the call that made it: G11) cancels it on the actor's side.
-import { TaskCancelledError, TaskError } from '../errors.js';
+import { TaskCancelledError, TaskError, TaskTimeoutError } from '../errors.js';
 import { runningTask } from '../context.js';
 import { makeHandle, type HandleTarget } from '../handle.js';
 import type { MethodInfo } from '../model/class-info.js';
@@ -78,27 +78,39 @@ export class RemoteHandles implements HandleCodec {
     let done = false;
     const parent = runningTask();
     const canceller = {
-      cancel: (_force: boolean, recursive = true) => {
+      cancel: (_force: boolean, recursive = true, error?: Error) => {
         if (done) return;
         if (id !== undefined) {
           ep.forget(id);
           ep.cancel(id, recursive);
         }
-        settle(new TaskCancelledError(site));
+        settle(error ?? new TaskCancelledError(site));
       },
     };
+    // The call's signal and timeout cancel it as cancel() does, here and where it runs (issue 11).
+    const { signal, timeout } = call;
+    const onAbort = () => canceller.cancel(false, true, new TaskCancelledError(site, 'its signal aborted', signal!.reason));
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const core = method.stream ? new StreamCore(canceller, call.backpressure) : undefined;
     const ref = core === undefined ? refs.create(canceller) : undefined;
     const settle = (error: Error | undefined, value?: unknown) => {
       if (done) return;
       done = true;
       parent?.disown(canceller);
+      signal?.removeEventListener('abort', onAbort);
+      if (timer !== undefined) clearTimeout(timer);
       stopCredit(core);
       if (core !== undefined) core.end(error === undefined ? undefined : { e: error }, value);
       else if (error === undefined) refs.resolve(ref!, value);
       else refs.reject(ref!, error);
     };
     parent?.adopt(canceller); // cancelled with the call that made it (G11)
+    if (signal?.aborted) {
+      onAbort(); // it never leaves
+      return core !== undefined ? streams.create(core) : ref!;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (timeout !== undefined) timer = setTimeout(() => canceller.cancel(false, true, new TaskTimeoutError(site, timeout)), timeout);
     const pending: Pending = {
       label: `${w.className}#${w.$troupeHandle}.${method.name}`,
       result: (m: ResultMsg) => {

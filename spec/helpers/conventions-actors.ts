@@ -26,8 +26,22 @@ export class Waiter extends Actor {
 /** A main-thread actor whose handle is given to a Relay. */
 @actor()
 export class PingTarget extends Actor {
+  aborted = 0;
   ping(): string {
     return 'pong';
+  }
+  /** Resolves once the call's signal aborts, counting it. */
+  untilAborted(): Promise<string> {
+    const { signal } = taskContext();
+    return new Promise((resolve) => {
+      signal.addEventListener('abort', () => {
+        this.aborted++;
+        resolve('aborted');
+      });
+    });
+  }
+  abortedCalls(): number {
+    return this.aborted;
   }
 }
 
@@ -42,6 +56,20 @@ export class Relay extends Actor {
       return 'accepted';
     } catch (e) {
       return (e as Error).message;
+    }
+  }
+
+  /** Calls `h.untilAborted` with a timeout of 30 ms, or a signal aborted after 30 ms (or before the call):
+   *  how the call ended, as the error's name. */
+  async cancelVia(h: ActorHandle<PingTarget>, which: 'timeout' | 'signal' | 'aborted'): Promise<string> {
+    const ac = new AbortController();
+    if (which === 'aborted') ac.abort();
+    else if (which === 'signal') setTimeout(() => ac.abort(), 30);
+    const o: CallOptions = which === 'timeout' ? { timeout: 30 } : { signal: ac.signal };
+    try {
+      return await h.untilAborted.options(o).remote();
+    } catch (e) {
+      return (e as Error).name;
     }
   }
 }
