@@ -25,12 +25,10 @@ export interface MainSide {
 }
 
 export class MainHost implements HandleCodec, CallRouter {
-  readonly actors: ReadonlyMap<string, ActorCore>;
-  readonly names: ReadonlyMap<string, ActorCore>;
+  constructor(readonly side: MainSide) {}
 
-  constructor(readonly side: MainSide) {
-    this.actors = side.actors;
-    this.names = side.names;
+  get actors(): ReadonlyMap<string, ActorCore> {
+    return this.side.actors;
   }
 
   readonly writeHandle = (o: object): WireHandle | undefined => {
@@ -82,7 +80,7 @@ export class MainHost implements HandleCodec, CallRouter {
       const core = this.actors.get(msg.info);
       return core?.actorInfo() ?? null;
     }
-    const core = msg.name === undefined ? undefined : this.names.get(msg.name);
+    const core = msg.name === undefined ? undefined : this.side.names.get(msg.name);
     return core === undefined ? null : this.writeHandle(core.handle);
   }
 

@@ -156,7 +156,7 @@ const fns = new Map<number, { readonly url: string; readonly name: string; calla
 
 function runFunction(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
   const def = fns.get(m.fid!)!;
-  const run = (callable: Callable) => void start(m, args, functionHost, callable, m.o === undefined ? DEFAULT_CALL : callFromWire(DEFAULT_CALL, m.o), answer).run(undefined);
+  const run = (callable: Callable) => void start(m, args, functionHost, callable, callFromWire(DEFAULT_CALL, m.o), answer).run(undefined);
   if (def.callable !== undefined) return run(def.callable);
   const fn = lookup('function', def) as Function | undefined;
   if (fn !== undefined) return run((def.callable = functionCallable(def.name, fn)));

@@ -6,7 +6,7 @@ import { SerializationError, TaskError } from '../errors.js';
 import type { ResolvedCall } from '../model/options.js';
 import { ObjectRef } from '../ref.js';
 import type { Task } from '../task.js';
-import { checkValue, decodeError, looksWrapped, transferables, valueFromWire, type HandleCodec } from './codec.js';
+import { decodeError, transferables, valueFromWire, valueToWire, type HandleCodec } from './codec.js';
 import { stopCredit } from './credit.js';
 import type { Endpoint, Pending } from './endpoint.js';
 import type { CallMsg, ItemsMsg, ResultMsg, WireCall } from './protocol.js';
@@ -77,14 +77,14 @@ export function checkWireArgs(args: unknown[], where: () => string, wire: Handle
     if (a instanceof ObjectRef) continue; // resolved before sending (A11), then checked again
     let v: unknown;
     try {
-      v = checkValue(a, `argument ${i}`, wire.writeHandle);
+      v = valueToWire(a, `argument ${i}`, wire.writeHandle);
     } catch (e) {
       if (e instanceof SerializationError) throw new SerializationError(`${where()}: ${e.message}`);
       throw e;
     }
-    if (v !== a || looksWrapped(a)) {
+    if (v !== a) {
       if (out === args) out = [...args];
-      out[i] = { $troupeHandles: v }; // valueToWire's form
+      out[i] = v;
     }
   }
   return out;

@@ -86,11 +86,11 @@ function safeString(v: unknown): string {
 /** How a handle found in a value is written to the wire; undefined for anything that is not a handle. */
 export type HandleWriter = (v: object) => WireHandle | undefined;
 
-/** The one rule for actor handles inside values (A10), on either side of a link: a handle leaves in wire
- *  form (the message is flagged `h`), and a flagged message's values are read back into handles. */
+/** How actor handles inside values cross (A10), on either side of a link: a handle leaves in wire form
+ *  (valueToWire wraps the value that holds it), and a wrapped value is read back into handles here. */
 export interface HandleCodec {
   readonly writeHandle: HandleWriter;
-  /** Turns wire handles in a received value back into handles (only for messages flagged `h`). */
+  /** Turns the wire handles in a received value back into handles (valueFromWire calls it). */
   readIn(v: unknown): unknown;
 }
 
@@ -131,6 +131,8 @@ function isPrimitive(x: unknown): boolean {
 /** Where a value is, for the error message: a string, or a function that makes it (only on failure). */
 export type Where = string | (() => string);
 
+export const whereText = (where: Where): string => (typeof where === 'function' ? where() : where);
+
 /** A key on the path to the value being checked: an index, a property, or a note such as " (a Map key)". */
 type Step = number | string | { readonly note: string };
 
@@ -145,7 +147,7 @@ class Walker {
 
   #fail(what: string): never {
     const path = this.#path.map((k) => (typeof k === 'number' ? `[${k}]` : typeof k === 'string' ? `.${k}` : k.note)).join('');
-    throw new SerializationError(`${typeof this.where === 'function' ? this.where() : this.where}${path} ${what}`);
+    throw new SerializationError(`${whereText(this.where)}${path} ${what}`);
   }
 
   #at(step: Step, v: unknown, handles: boolean): unknown {

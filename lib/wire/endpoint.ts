@@ -7,7 +7,7 @@
 import { ObjectRef, refs } from '../ref.js';
 import { ObjectRefGenerator, streams, type StreamCore } from '../stream.js';
 import { pacing } from '../pacing.js';
-import { argsFromWire, errorToWire, flatCopy, looksWrapped, snapshot, transferables, valueToWire, type HandleCodec, type Where } from './codec.js';
+import { argsFromWire, errorToWire, flatCopy, looksWrapped, snapshot, transferables, valueToWire, whereText, type HandleCodec, type Where } from './codec.js';
 import { giveCredit } from './credit.js';
 import type { CallMsg, Control, ItemsMsg, Msg, ResultMsg } from './protocol.js';
 import { readRefArgs } from './ref-cache.js';
@@ -186,7 +186,7 @@ export class Endpoint {
           else {
             const index = core.produced - 1;
             try {
-              wire = snapshot(valueToWire(v, () => `${typeof where === 'string' ? where : where()} (item ${index})`, this.handles.writeHandle));
+              wire = snapshot(valueToWire(v, () => `${whereText(where)} (item ${index})`, this.handles.writeHandle));
             } catch (e) {
               // The stream ends with that error, and its producer is stopped with it.
               core.owner.cancel(false, false, e as Error);

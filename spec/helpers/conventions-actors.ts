@@ -3,19 +3,24 @@
 // tries per-call options on a handle it was given. No top-level side effects (a worker imports this module).
 import { Actor, actor, taskContext, type ActorHandle, type CallOptions } from '../../lib/index.js';
 
+/** Resolves 'aborted' once the running call's signal aborts (never otherwise), calling `seen` first. */
+function untilAborted(seen: () => void): Promise<string> {
+  const { signal } = taskContext();
+  return new Promise((resolve) => {
+    signal.addEventListener('abort', () => {
+      seen();
+      resolve('aborted');
+    });
+  });
+}
+
 @actor({ mode: 'threaded', maxConcurrency: 2 })
 export class Waiter extends Actor {
   aborted = 0;
 
-  /** Resolves 'aborted' once the call's signal aborts (never otherwise). */
+  /** Resolves 'aborted' once the call's signal aborts (never otherwise), counting it. */
   untilAborted(): Promise<string> {
-    const { signal } = taskContext();
-    return new Promise((resolve) => {
-      signal.addEventListener('abort', () => {
-        this.aborted++;
-        resolve('aborted');
-      });
-    });
+    return untilAborted(() => this.aborted++);
   }
 
   abortedCalls(): number {
@@ -30,15 +35,9 @@ export class PingTarget extends Actor {
   ping(): string {
     return 'pong';
   }
-  /** Resolves once the call's signal aborts, counting it. */
+  /** Resolves 'aborted' once the call's signal aborts (never otherwise), counting it. */
   untilAborted(): Promise<string> {
-    const { signal } = taskContext();
-    return new Promise((resolve) => {
-      signal.addEventListener('abort', () => {
-        this.aborted++;
-        resolve('aborted');
-      });
-    });
+    return untilAborted(() => this.aborted++);
   }
   abortedCalls(): number {
     return this.aborted;
