@@ -23,6 +23,12 @@ export interface ActorOwner {
   creatorGone(id: string, label: string): void;
   /** The executor of a threaded actor (installed with the worker pool). */
   threaded(core: ActorCore): Executor;
+  /** The actor was built (it takes calls now). */
+  built?(core: ActorCore): void;
+  /** The actor dies of `error`: told before its calls are settled with it. */
+  dying?(core: ActorCore, error: ActorDiedError): void;
+  /** In a cluster: this process's name among the members. */
+  readonly memberName?: string | undefined;
 }
 
 /** Wait before rebuilding an actor for the n-th time: none for the first, then doubling up to 1 s. */
@@ -101,10 +107,10 @@ export class ActorCore implements TaskHost, HandleTarget {
       this.crash('its constructor threw', e);
       return;
     }
-    if (started === undefined) this.#to('READY');
+    if (started === undefined) this.#ready();
     else {
       started.then(
-        () => executor === this.#executor && this.state !== 'dead' && this.#to('READY'),
+        () => executor === this.#executor && this.state !== 'dead' && this.#ready(),
         (e: unknown) => {
           if (executor !== this.#executor || this.state === 'dead') return;
           if (e instanceof DefinitionNotFoundError) this.die(new ActorDiedError(this, 'its class could not be found in the worker', e));
@@ -112,6 +118,16 @@ export class ActorCore implements TaskHost, HandleTarget {
         },
       );
     }
+  }
+
+  #ready(): void {
+    this.#to('READY');
+    this.owner.built?.(this);
+  }
+
+  /** How it died, once it has. */
+  get death(): ActorDiedError | undefined {
+    return this.#death;
   }
 
   /** The worker this actor lived on died (A7); `ran`: the call whose code ran there last, if known. */
@@ -148,6 +164,7 @@ export class ActorCore implements TaskHost, HandleTarget {
       queued: this.queued,
       running: this.running,
       restarts: this.restarts,
+      ...(this.owner.memberName !== undefined ? { node: this.#executor.node ?? this.owner.memberName } : {}),
     };
   }
 
@@ -168,6 +185,7 @@ export class ActorCore implements TaskHost, HandleTarget {
     if (this.#death !== undefined) return;
     this.#death = error;
     this.#to('DIE');
+    this.owner.dying?.(this, error);
     const { queued, running } = this.#executor.close();
     this.#executor.dispose?.();
     for (const t of running) t.stop(error);

@@ -6,6 +6,9 @@ import { runtime } from './runtime.js';
 import { ObjectRefGenerator, streams, type StreamCore } from './stream.js';
 import { store } from './store.js';
 import type { ActorHandle, ActorInfo } from './types.js';
+import type { NodeInfo } from './cluster/membership.js';
+
+export type { NodeInfo };
 
 export type { ActorInfo };
 
@@ -168,6 +171,12 @@ export function getActor<T = unknown>(name: string): ActorHandle<T> {
   return runtime().handleNamed(name) as ActorHandle<T>;
 }
 
+
+/** Every process of the cluster that can host actors (nodes, and drivers' own pools), this one first; a
+ *  dead one stays listed with `alive: false` for a minute. Without a cluster: this process alone. */
+export function nodes(): NodeInfo[] {
+  return runtime().nodes();
+}
 
 /** A snapshot of an actor's state and mailbox; inside a worker, of an actor elsewhere too (asked of its owner). */
 export function actorInfo(handle: ActorHandle<unknown>): ActorInfo {

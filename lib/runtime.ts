@@ -1,9 +1,16 @@
 // The runtime: the live actors, their names, and the in-process host of remote functions. init() starts
 // one explicitly; the first use starts a default one; shutdown() kills everything and forgets it.
+import { availableParallelism } from 'node:os';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { ActorCore, type ActorOwner } from './actor-core.js';
 import type { Executor } from './executors/executor.js';
 import { ThreadedExecutor } from './executors/threaded.js';
+import { ClusterExecutor } from './executors/clustered.js';
+import type { Cluster } from './cluster/cluster.js';
+import { checkClusterOptions, type ClusterOptions } from './cluster/options.js';
+import type { NodeInfo } from './cluster/membership.js';
+import { classKey } from './cluster/module-key.js';
+import type { NodeHosting } from './hosting/node.js';
 import { ThreadedFunctions } from './threaded/functions.js';
 import { MainHost } from './hosting/main.js';
 import { Pool } from './threaded/pool.js';
@@ -25,6 +32,9 @@ export interface InitOptions {
   /** Start the pool's workers now rather than at the first threaded call (a warm start; `await ready()`
    *  tells when they are up). Default false. */
   prestart?: boolean;
+  /** Join a cluster on NATS (init then returns a promise: await it). Threaded actors may then be built on
+   *  other processes and machines (`troupe node`), with the same API (README, Cluster). */
+  cluster?: ClusterOptions;
 }
 
 export class Runtime implements ActorOwner, TaskHost {
@@ -43,6 +53,10 @@ export class Runtime implements ActorOwner, TaskHost {
   /** The actors each actor created (by the creator's id), alive. */
   readonly #created = new Map<string, Set<ActorCore>>();
   #pool: Pool | undefined;
+  /** The cluster this process is a member of, once joined. */
+  cluster: Cluster | undefined = undefined;
+  /** Set on a cluster node: the actors it hosts for other members. */
+  hosting: NodeHosting | undefined = undefined;
 
   constructor(readonly workers: number | undefined = undefined) {}
 
@@ -60,7 +74,38 @@ export class Runtime implements ActorOwner, TaskHost {
   }
 
   threaded(core: ActorCore): Executor {
+    const c = this.cluster;
+    const key = c === undefined || core.info.module === undefined ? undefined : classKey(core.info.module, core.className);
+    if (c !== undefined && key !== undefined) {
+      const choice = c.placement.choose(core, key);
+      if (choice === undefined || !choice.local) return new ClusterExecutor(core, c, choice?.id);
+    }
     return new ThreadedExecutor(core, this.pool(), this.wire, core.info.module);
+  }
+
+  built(core: ActorCore): void {
+    this.hosting?.built(core);
+  }
+
+  dying(core: ActorCore, error: ActorDiedError): void {
+    this.hosting?.dying(core, error);
+  }
+
+  get memberName(): string | undefined {
+    return this.cluster?.name;
+  }
+
+  /** Workers this process's pool runs (or will run). */
+  workerCount(): number {
+    return this.workers ?? availableParallelism();
+  }
+
+  /** This process and, in a cluster, every member it knows of. */
+  nodes(): NodeInfo[] {
+    if (this.cluster !== undefined) return this.cluster.nodes();
+    let actors = 0;
+    for (const c of this.actors.values()) if (c.options.mode === 'threaded') actors++;
+    return [{ id: 'local', name: 'local', alive: true, node: false, workers: this.workerCount(), resources: {}, actors }];
   }
 
   /** Creates an actor owned by the actor whose code runs now, if any (Ray's fate sharing, A8). */
@@ -143,6 +188,7 @@ export class Runtime implements ActorOwner, TaskHost {
   async close(): Promise<void> {
     for (const core of [...this.actors.values()]) core.die(new ActorDiedError(core, 'the runtime was shut down'));
     for (const t of [...this.tasks]) t.stop(new TaskCancelledError(t));
+    await this.cluster?.leave();
     await this.#pool?.close();
   }
 }
@@ -154,13 +200,17 @@ export function runtime(): Runtime {
   return (current ??= new Runtime());
 }
 
-/** Starts the runtime explicitly (optional: the first use starts one). Throws if one is running. */
-export function init(options?: InitOptions): void {
+/** Starts the runtime explicitly (optional: the first use starts one). Throws if one is running. With a
+ *  cluster, returns a promise that resolves once this process has joined it and knows the live members. */
+export function init(options: InitOptions & { cluster: ClusterOptions }): Promise<void>;
+export function init(options?: InitOptions): void;
+export function init(options?: InitOptions): void | Promise<void> {
   if (options !== undefined) {
     if (options === null || typeof options !== 'object') throw new TypeError('init: options must be an object');
-    for (const k of Object.keys(options)) if (k !== 'asyncContext' && k !== 'workers' && k !== 'prestart') throw new TypeError(`init: unknown option '${k}' (known: asyncContext, workers, prestart)`);
+    for (const k of Object.keys(options)) if (k !== 'asyncContext' && k !== 'workers' && k !== 'prestart' && k !== 'cluster') throw new TypeError(`init: unknown option '${k}' (known: asyncContext, workers, prestart, cluster)`);
     if (options.asyncContext !== undefined && typeof options.asyncContext !== 'boolean') throw new TypeError(`init: asyncContext must be a boolean, got ${showValue(options.asyncContext)}`);
     if (options.prestart !== undefined && typeof options.prestart !== 'boolean') throw new TypeError(`init: prestart must be a boolean, got ${showValue(options.prestart)}`);
+    if (options.cluster !== undefined) checkClusterOptions(options.cluster);
     const w = options.workers;
     if (w !== undefined && !(Number.isInteger(w) && w >= 1)) throw new TypeError(`init: workers must be an integer >= 1, got ${showValue(w)}`);
   }
@@ -168,6 +218,26 @@ export function init(options?: InitOptions): void {
   current = new Runtime(options?.workers);
   useAsyncContext(options?.asyncContext ?? false);
   if (options?.prestart) void current.pool().prestart().catch(() => {}); // a worker that fails to start fails its first call
+  if (options?.cluster !== undefined) return joinCluster(current, options.cluster);
+}
+
+/** Joins the cluster (the NATS client is loaded only now); a failed join leaves no runtime behind. */
+async function joinCluster(r: Runtime, options: ClusterOptions): Promise<void> {
+  try {
+    const { Cluster } = await import('./cluster/cluster.js');
+    const c = await Cluster.join(options, r);
+    if (current !== r) {
+      await c.leave(); // shut down meanwhile
+      return;
+    }
+    r.cluster = c;
+  } catch (e) {
+    if (current === r) {
+      current = undefined;
+      await r.close();
+    }
+    throw e;
+  }
 }
 
 /** Starts the pool's workers (up to `init({ workers })`) if they are not running, and resolves once every

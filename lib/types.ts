@@ -57,4 +57,6 @@ export interface ActorInfo {
   readonly queued: number;
   readonly running: number;
   readonly restarts: number;
+  /** In a cluster: the member (nodes() name) the actor lives on. */
+  readonly node?: string;
 }

@@ -25,4 +25,6 @@ export interface Executor {
   readonly running: number;
   /** Calls waiting to start. */
   readonly queued: number;
+  /** In a cluster, the member the actor lives on when that is not this process. */
+  readonly node?: string | undefined;
 }

@@ -47,3 +47,13 @@ export function register(kind: 'class' | 'function', at: Location, value: unknow
 export function lookup(kind: 'class' | 'function', at: Location): unknown {
   return entries.get(key(kind, at));
 }
+
+/** Everything of `kind` registered so far (what a cluster node can host: hosting/node.ts). */
+export function registered(kind: 'class' | 'function'): Location[] {
+  const out: Location[] = [];
+  for (const k of entries.keys()) {
+    const [kk, url, name] = k.split('\u0000') as [string, string, string];
+    if (kk === kind) out.push({ url, name });
+  }
+  return out;
+}

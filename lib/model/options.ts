@@ -29,7 +29,16 @@ export interface ActorOptions {
   resourceLimits?: ResourceLimits;
   /** Threaded: the module that defines the class (`import.meta.url`), when the call stack cannot tell. */
   module?: string;
+  /** Threaded, in a cluster: where the actor is built. 'local': this process's pool; 'spread': round robin
+   *  over the members that can host it; `{ node: name }`: that member; default: the member with the
+   *  fewest actors per worker (this process's pool included). */
+  placement?: Placement;
+  /** Threaded, in a cluster: how long (ms) a creation waits for a member that can host it (default 30000). */
+  placementTimeout?: number;
 }
+
+/** Where a threaded actor is built in a cluster (ActorOptions.placement). */
+export type Placement = 'local' | 'spread' | { readonly node: string };
 
 /** Node's worker resource limits (worker_threads ResourceLimits). */
 export interface ResourceLimits {
@@ -102,7 +111,7 @@ export const DEFAULT_CALL: ResolvedCall = Object.freeze({
 
 const ACTOR_KEYS = new Set([
   'mode', 'maxConcurrency', 'concurrencyGroups', 'name', 'getIfExists', 'maxRestarts', 'maxTaskRetries',
-  'dedicated', 'resourceLimits', 'module',
+  'dedicated', 'resourceLimits', 'module', 'placement', 'placementTimeout',
 ]);
 const CALL_KEYS = new Set(['backpressure', 'concurrencyGroup', 'maxRetries', 'retryExceptions', 'maxTaskRetries', 'transfer']);
 const FUNCTION_KEYS = new Set(['backpressure', 'maxRetries', 'retryExceptions', 'mode', 'transfer', 'module']);
@@ -160,7 +169,13 @@ export function checkActorOptions(o: unknown, where: string): ActorOptions {
     fail(where, "maxConcurrency needs mode 'async' or 'threaded' (a sync actor runs one call at a time)");
   }
   if (o.dedicated !== undefined && typeof o.dedicated !== 'boolean') fail(where, 'dedicated must be a boolean');
-  for (const k of ['dedicated', 'resourceLimits', 'module'] as const) {
+  const p = o.placement as unknown;
+  if (p !== undefined && p !== 'local' && p !== 'spread' && !(p !== null && typeof p === 'object' && typeof (p as { node?: unknown }).node === 'string' && Object.keys(p).length === 1)) {
+    fail(where, `placement must be 'local', 'spread' or { node: name }, got ${showValue(p)}`);
+  }
+  const pt = o.placementTimeout;
+  if (pt !== undefined && !(typeof pt === 'number' && pt > 0)) fail(where, `placementTimeout must be a number of milliseconds > 0, got ${showValue(pt)}`);
+  for (const k of ['dedicated', 'resourceLimits', 'module', 'placement', 'placementTimeout'] as const) {
     if (o[k] !== undefined && mode !== 'threaded') fail(where, `${k} needs mode 'threaded'`);
   }
   if (o.resourceLimits !== undefined) {

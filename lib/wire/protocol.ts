@@ -105,7 +105,8 @@ export interface RetryMsg {
 
 // ---- hosting: the main thread places actors and functions on a worker ----------------------------------
 
-/** Build an actor: import `url`, find class `cls`, construct it with `args`. `aid` names this build on
+/** Build an actor: import `url`, find class `cls`, construct it with `args` (between processes `url` is the
+ *  module's key, cluster/module-key.ts, and a node only finds classes among what it imported at start). `aid` names this build on
  *  the worker (a restart builds anew under another); `id` is the actor's id, for taskContext(). */
 export interface CreateMsg {
   readonly t: 'create';
@@ -123,6 +124,13 @@ export interface CreatedMsg {
   readonly aid: string;
   /** Set when the class could not be found or its constructor threw. */
   readonly error?: WireError;
+}
+/** The actor `aid` died where it was hosted (a cluster node: its worker crashed, or its code killed it);
+ *  sent before the failed results of its calls, which the creator's side then drops (hosting/node.ts). */
+export interface LostMsg {
+  readonly t: 'lost';
+  readonly aid: string;
+  readonly e: WireError;
 }
 /** Release actor `aid` (killed, or the runtime shut down). */
 export interface ReleaseMsg {
@@ -192,7 +200,7 @@ export type LoneBatch = readonly [kind: 0, ...messages: (LoneCall | LoneResult |
 /** Every message, whichever way it goes. */
 export type Msg =
   | CallMsg | CancelMsg | CreditMsg | ResultMsg | ItemsMsg | RetryMsg
-  | CreateMsg | CreatedMsg | ReleaseMsg | FunctionMsg | UnrefMsg | UpMsg
+  | CreateMsg | CreatedMsg | LostMsg | ReleaseMsg | FunctionMsg | UnrefMsg | UpMsg
   | KillMsg | GoneMsg | AskMsg;
 /** The messages about calls, which the endpoint handles itself (endpoint.ts); the rest go to its host. */
 export type CallTraffic = CallMsg | CancelMsg | CreditMsg | ResultMsg | ItemsMsg | RetryMsg;

@@ -1,0 +1,274 @@
+// This process as a member of a cluster: its NATS connection, its heartbeats and its view of the others
+// (membership.ts), a link to each other member (peer.ts), the placement of threaded actors (placement.ts),
+// and, on a node, the hosting of other members' actors (hosting/node.ts). Loaded only when init() is given
+// a cluster: a program that never configures one never loads the NATS client.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { ActorCore } from '../actor-core.js';
+import { SerializationError, TroupeError } from '../errors.js';
+import { handleTarget } from '../handle.js';
+import type { NodeHosting } from '../hosting/node.js';
+import type { Placer } from '../executors/clustered.js';
+import type { HandleCodec } from '../wire/codec.js';
+import { encodeBeat, readBeat, readEnvelope, readMsg } from './envelope.js';
+import { Membership, type NodeInfo } from './membership.js';
+import type { Publisher } from './nats-link.js';
+import { Peer } from './peer.js';
+import { Placement } from './placement.js';
+import type { MemberInfo } from './protocol.js';
+import type { ClusterOptions } from './options.js';
+
+/** What a member needs of the runtime of its process. */
+export interface MemberRuntime {
+  readonly actors: ReadonlyMap<string, ActorCore>;
+  workerCount(): number;
+}
+
+/** Handles do not cross between processes yet: a clear error at the call instead of a silent copy. */
+const codec: HandleCodec = {
+  writeHandle: (o) => {
+    const t = handleTarget(o);
+    if (t !== undefined) throw new SerializationError(`is a handle to ${t.className}: actor handles cannot be passed to an actor on another process yet`);
+    return undefined;
+  },
+  readIn: (v) => v,
+};
+
+export class Cluster implements Placer {
+  readonly codec = codec;
+  readonly me = randomBytes(8).toString('hex');
+  readonly prefix: string;
+  readonly name: string;
+  readonly failureTimeout: number;
+  readonly heartbeatMs: number;
+  readonly placementTimeout: number;
+  readonly membership: Membership;
+  readonly placement: Placement;
+  readonly #peers = new Map<string, Peer>();
+  /** Parts of chunked messages, by sender and message. */
+  readonly #chunks = new Map<string, Uint8Array[]>();
+  /** Messages dropped: malformed, from a dead member, or from one never heard of. */
+  dropped = 0;
+  hosting: NodeHosting | undefined = undefined;
+  resources: Record<string, number> = {};
+  #classes: string[] = [];
+  #subs: Subscription[] = [];
+  readonly #publisher: Publisher;
+  #beat: ReturnType<typeof setInterval> | undefined;
+  #left = false;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly options: ClusterOptions,
+    readonly runtime: MemberRuntime,
+  ) {
+    this.prefix = `troupe.${options.name}`;
+    this.name = options.node ?? `driver-${hostname()}-${process.pid}`;
+    this.failureTimeout = options.failureTimeout ?? 5000;
+    this.heartbeatMs = Math.max(20, Math.min(250, Math.floor(this.failureTimeout / 5)));
+    this.placementTimeout = options.placementTimeout ?? 30_000;
+    this.membership = new Membership(this.me, this.heartbeatMs, this.failureTimeout, {
+      joined: () => this.placement.changed(),
+      probe: (id) => this.peer(id).transport.probe(),
+      died: (info, why) => {
+        this.#peers.get(info.id)?.died(why);
+        for (const k of this.#chunks.keys()) if (k.startsWith(`${info.id}:`)) this.#chunks.delete(k);
+      },
+    });
+    this.placement = new Placement(this);
+    this.#publisher = {
+      me: this.me,
+      maxPayload: nc.info?.max_payload ?? 1024 * 1024,
+      publish: (subject, data, reply) => {
+        if (!nc.isClosed()) nc.publish(subject, data, { reply });
+      },
+    };
+  }
+
+  /** Connects, starts heartbeats, and resolves once the members that answer at once are known. */
+  static async join(options: ClusterOptions, runtime: MemberRuntime): Promise<Cluster> {
+    const { connect, credsAuthenticator } = await import('@nats-io/transport-node');
+    const failure = options.failureTimeout ?? 5000;
+    const nc = await connect({
+      servers: options.servers,
+      name: `troupe ${options.name}`,
+      // A server outage shorter than the failure timeout is ridden out; a dead server is noticed in
+      // about two pings, not the client's default minutes.
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      pingInterval: Math.max(500, Math.floor(failure / 3)),
+      maxPingOut: 2,
+      ...(options.user !== undefined ? { user: options.user, pass: options.pass } : {}),
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(options.credsFile !== undefined ? { authenticator: credsAuthenticator(readFileSync(options.credsFile)) } : {}),
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
+    }).catch((e: unknown) => {
+      throw new TroupeError(`init: cannot connect to the NATS server(s) ${String(options.servers)}: ${(e as Error).message}`, { cause: e });
+    });
+    const c = new Cluster(nc, options, runtime);
+    c.#start();
+    // Everyone answers `who` with a heartbeat: a few heartbeats' time later the view holds the members.
+    await new Promise((r) => setTimeout(r, 3 * c.heartbeatMs));
+    return c;
+  }
+
+  /** Makes this member a node: it hosts the classes its imports defined for other members. */
+  host(hosting: NodeHosting, resources: Record<string, number>): void {
+    this.hosting = hosting;
+    this.resources = resources;
+    this.#classes = hosting.index();
+    this.#publishBeat();
+  }
+
+  #start(): void {
+    const p = this.prefix;
+    this.#subs.push(
+      this.nc.subscribe(`${p}.in.${this.me}`, { callback: (err, msg) => void (err === null && this.#receive(msg.data)) }),
+      this.nc.subscribe(`${p}.nr.${this.me}.*`, {
+        callback: (err, msg) => {
+          if (err !== null || msg.headers?.code !== 503) return;
+          const to = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
+          this.membership.dead(to, 'its process is gone (the NATS server says nobody serves it)');
+        },
+      }),
+      this.nc.subscribe(`${p}.hb`, { callback: (err, msg) => void (err === null && this.#beatIn(msg.data)) }),
+    );
+    this.#publishBeat();
+    this.nc.publish(`${p}.hb`, encodeBeat({ t: 'who', id: this.me }));
+    this.#beat = setInterval(() => this.#publishBeat(), this.heartbeatMs);
+    this.#beat.unref();
+  }
+
+  /** What this member is now. */
+  info(): MemberInfo {
+    let actors = 0;
+    for (const c of this.runtime.actors.values()) if (c.options.mode === 'threaded') actors++;
+    for (const peer of this.#peers.values()) actors -= peer.tenants.size;
+    return {
+      id: this.me,
+      name: this.name,
+      node: this.hosting !== undefined,
+      workers: this.runtime.workerCount(),
+      resources: this.resources,
+      actors: Math.max(0, actors),
+      classes: this.#classes,
+    };
+  }
+
+  #publishBeat(): void {
+    if (!this.#left && !this.nc.isClosed()) this.nc.publish(`${this.prefix}.hb`, encodeBeat({ t: 'hb', m: this.info() }));
+  }
+
+  #beatIn(data: Uint8Array): void {
+    let b;
+    try {
+      b = readBeat(data);
+    } catch {
+      this.dropped++;
+      return;
+    }
+    if (b.t === 'hb') {
+      if (!this.membership.heard(b.m)) this.dropped++;
+      else {
+        const peer = this.#peers.get(b.m.id);
+        if (peer !== undefined) peer.name = b.m.name;
+        this.placement.heard(b.m);
+      }
+    } else if (b.t === 'who') {
+      if (b.id !== this.me) this.#publishBeat();
+    } else if (b.id !== this.me) this.membership.dead(b.id, 'it left the cluster');
+  }
+
+  /** The link to member `id`. */
+  peer(id: string): Peer {
+    let p = this.#peers.get(id);
+    if (p === undefined) {
+      const name = this.membership.info(id)?.name ?? id;
+      p = new Peer(id, name, this.#publisher, { to: `${this.prefix}.in.${id}`, noResponders: `${this.prefix}.nr.${this.me}.${id}` }, codec, () => this.hosting);
+      this.#peers.set(id, p);
+    }
+    return p;
+  }
+
+  #receive(data: Uint8Array): void {
+    let env;
+    try {
+      env = readEnvelope(data);
+    } catch {
+      this.dropped++;
+      return;
+    }
+    const from = env.f;
+    // A dead member's incarnation is over, and one never heard of is no member: what they send is dropped.
+    if (!this.membership.alive(from)) {
+      this.dropped++;
+      if (!this.membership.isDead(from)) this.nc.publish(`${this.prefix}.hb`, encodeBeat({ t: 'who', id: this.me }));
+      return;
+    }
+    const peer = this.peer(from);
+    if ('ms' in env) {
+      for (const m of env.ms) this.#dispatch(peer, m);
+      return;
+    }
+    const [id, index, count] = env.c;
+    const key = `${from}:${id}`;
+    let parts = this.#chunks.get(key);
+    if (parts === undefined) this.#chunks.set(key, (parts = new Array<Uint8Array>(count)));
+    parts[index] = env.d;
+    for (let i = 0; i < count; i++) if (parts[i] === undefined) return;
+    this.#chunks.delete(key);
+    const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      whole.set(p, at);
+      at += p.length;
+    }
+    try {
+      this.#dispatch(peer, readMsg(whole));
+    } catch {
+      this.dropped++;
+    }
+  }
+
+  #dispatch(peer: Peer, m: Parameters<Peer['endpoint']['receive']>[0]): void {
+    if (peer.dead) return;
+    try {
+      peer.endpoint.receive(m);
+    } catch {
+      this.dropped++; // a malformed message never takes the member down
+    }
+  }
+
+  place(core: ActorCore, key: string, chosen: string | undefined): Promise<Peer> {
+    return this.placement.place(core, key, chosen);
+  }
+
+  /** Every member known, this one first. */
+  nodes(): NodeInfo[] {
+    const i = this.info();
+    return [{ id: i.id, name: i.name, alive: true, node: i.node, workers: i.workers, resources: i.resources, actors: i.actors }, ...this.membership.list()];
+  }
+
+  /** Says goodbye (the others end what they placed here at once) and closes the connection. */
+  async leave(): Promise<void> {
+    if (this.#left) return;
+    this.#left = true;
+    clearInterval(this.#beat);
+    this.membership.stop();
+    this.placement.stop();
+    for (const p of this.#peers.values()) p.transport.flush();
+    try {
+      this.nc.publish(`${this.prefix}.hb`, encodeBeat({ t: 'bye', id: this.me }));
+      await this.nc.drain();
+    } catch {
+      // the connection is already gone
+    }
+  }
+
+  /** Forget a peer's link when it is dead (a new incarnation is a new member). */
+  get peers(): ReadonlyMap<string, Peer> {
+    return this.#peers;
+  }
+}

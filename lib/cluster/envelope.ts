@@ -1,0 +1,81 @@
+// How link messages are laid out in NATS payloads (protocol.ts Envelope). An envelope is a msgpack array
+// `[from, m1, m2, ...]` whose items are messages encoded one by one when they were sent (so the batch is
+// joined from their bytes, never encoded twice); a chunk of a message too large for one payload is a map
+// `{ f, c: [msg, index, count], d }`. Every message is self-contained: records are defined inline, no
+// structure is shared across payloads (a lost payload must not make later ones unreadable).
+import { Packr } from 'msgpackr';
+import type { Msg } from '../wire/protocol.js';
+import type { Beat, Envelope } from './protocol.js';
+
+const packr = new Packr({ moreTypes: true, useRecords: true, mapsAsObjects: false });
+
+export const encodeMsg = (m: Msg): Uint8Array => packr.pack(m);
+
+/** The payload of an envelope holding `parts` (encoded messages) from member `from`. */
+export function envelopeBytes(from: string, parts: readonly Uint8Array[]): Uint8Array {
+  const head = packr.pack(from);
+  let size = 5 + head.length;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  const n = parts.length + 1;
+  out[0] = 0xdd; // array 32
+  out[1] = n >>> 24;
+  out[2] = (n >>> 16) & 0xff;
+  out[3] = (n >>> 8) & 0xff;
+  out[4] = n & 0xff;
+  out.set(head, 5);
+  let at = 5 + head.length;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** The chunks of one large encoded message, each at most `limit` bytes of it. */
+export function* chunkBytes(from: string, id: number, b: Uint8Array, limit: number): Generator<Uint8Array> {
+  const count = Math.ceil(b.length / limit);
+  for (let i = 0; i < count; i++) {
+    yield packr.pack({ f: from, c: [id, i, count], d: b.subarray(i * limit, (i + 1) * limit) });
+  }
+}
+
+/** Reads a payload: an envelope of messages, or a chunk. Throws for anything else. */
+export function readEnvelope(data: Uint8Array): Envelope {
+  const v: unknown = packr.unpack(data);
+  if (Array.isArray(v)) {
+    if (typeof v[0] !== 'string') throw new TypeError('an envelope without a sender');
+    for (let i = 1; i < v.length; i++) if (!isMsg(v[i])) throw new TypeError('an envelope with a malformed message');
+    return { f: v[0], ms: v.slice(1) as Msg[] };
+  }
+  if (v !== null && typeof v === 'object') {
+    const o = v as { f?: unknown; c?: unknown; d?: unknown };
+    if (typeof o.f === 'string' && Array.isArray(o.c) && o.c.length === 3 && o.c.every(Number.isInteger) && o.d instanceof Uint8Array) {
+      return { f: o.f, c: o.c as [number, number, number], d: o.d };
+    }
+  }
+  throw new TypeError('not a troupe envelope');
+}
+
+/** Decodes one message a chunked payload carried. */
+export function readMsg(b: Uint8Array): Msg {
+  const m: unknown = packr.unpack(b);
+  if (!isMsg(m)) throw new TypeError('a malformed message');
+  return m;
+}
+
+function isMsg(m: unknown): m is Msg {
+  return m !== null && typeof m === 'object' && typeof (m as { t?: unknown }).t === 'string';
+}
+
+/** A heartbeat's payload. */
+export const encodeBeat = (b: Beat): Uint8Array => packr.pack(b);
+
+export function readBeat(data: Uint8Array): Beat {
+  const b: unknown = packr.unpack(data);
+  const o = b as { t?: unknown; id?: unknown; m?: { id?: unknown; name?: unknown; classes?: unknown } };
+  if (o === null || typeof o !== 'object') throw new TypeError('not a heartbeat');
+  if ((o.t === 'bye' || o.t === 'who') && typeof o.id === 'string') return b as Beat;
+  if (o.t === 'hb' && o.m !== null && typeof o.m === 'object' && typeof o.m.id === 'string' && typeof o.m.name === 'string' && Array.isArray(o.m.classes)) return b as Beat;
+  throw new TypeError('not a heartbeat');
+}

@@ -1,0 +1,33 @@
+// A cluster node (`troupe node`): imports the application's modules (which define the classes it may
+// host, and nothing else ever: no message makes a node import a module), starts its worker pool, joins the
+// cluster and hosts the threaded actors other members place on it, until it is stopped.
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { NodeHosting } from '../hosting/node.js';
+import { init, runtime, shutdown } from '../runtime.js';
+import type { ClusterOptions } from './options.js';
+
+export interface NodeOptions {
+  readonly cluster: ClusterOptions;
+  readonly workers?: number;
+  readonly resources?: Record<string, number>;
+  /** Modules to import at start (paths or URLs): the classes they define are what this node hosts. */
+  readonly imports: readonly string[];
+}
+
+export interface RunningNode {
+  readonly id: string;
+  readonly name: string;
+  /** The class keys it hosts. */
+  readonly classes: readonly string[];
+  stop(): Promise<void>;
+}
+
+export async function startNode(o: NodeOptions): Promise<RunningNode> {
+  for (const m of o.imports) await import(/^[a-z]+:/.test(m) ? m : pathToFileURL(resolve(m)).href);
+  await init({ ...(o.workers !== undefined ? { workers: o.workers } : {}), prestart: true, cluster: o.cluster });
+  const r = runtime();
+  const c = r.cluster!;
+  c.host(new NodeHosting(r, c.codec), o.resources ?? {});
+  return { id: c.me, name: c.name, classes: c.info().classes, stop: () => shutdown() };
+}

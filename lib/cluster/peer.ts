@@ -1,0 +1,95 @@
+// One other member, as this process sees it: the link to it (an endpoint over a NatsLink), the actors this
+// process placed there (its tenants), and what it says that is not about calls: `create`/`release` of the
+// actors it places here (hosting/node.ts), `created`/`lost` of those placed there. When it dies, its
+// tenants crash (and restart elsewhere, A7), the calls in flight to it are lost, and the actors it created
+// here die with it (A8).
+import { TroupeError } from '../errors.js';
+import type { NodeHosting } from '../hosting/node.js';
+import { encodeError, type HandleCodec, type Where } from '../wire/codec.js';
+import { Endpoint, type Host, type Output } from '../wire/endpoint.js';
+import type { CallMsg, Control, Msg, WireError } from '../wire/protocol.js';
+import type { RefHolder } from '../wire/ref-cache.js';
+import { NatsLink, type Publisher } from './nats-link.js';
+
+/** An actor placed on the peer, as its executor (executors/clustered.ts) hears of it. */
+export interface PeerTenant {
+  created(error: WireError | undefined): void;
+  lost(error: WireError): void;
+  peerDied(cause: Error): void;
+}
+
+export class Peer implements Host, RefHolder {
+  readonly transport: NatsLink;
+  readonly endpoint: Endpoint;
+  /** The actors placed there, by build id. */
+  readonly tenants = new Map<string, PeerTenant>();
+  /** Values of refs are sent with every call across processes (no ref is kept there yet). */
+  readonly heldRefs = new Set<number>();
+  dead = false;
+
+  constructor(
+    readonly id: string,
+    public name: string,
+    pub: Publisher,
+    subjects: { readonly to: string; readonly noResponders: string },
+    codec: HandleCodec,
+    readonly hosting: () => NodeHosting | undefined,
+  ) {
+    this.transport = new NatsLink(pub, subjects.to, subjects.noResponders);
+    this.endpoint = new Endpoint(this.transport, codec, this);
+  }
+
+  get label(): string {
+    return `node ${this.name} (${this.id})`;
+  }
+
+  send(m: Msg): void {
+    this.transport.send(m);
+  }
+
+  dropRef(): void {}
+
+  serve(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
+    const h = this.hosting();
+    if (h === undefined) throw new TroupeError(`this process hosts no actors for other members (it is not a node)`);
+    h.serve(m, args, answer);
+  }
+
+  control(m: Control): void {
+    switch (m.t) {
+      case 'create': {
+        const h = this.hosting();
+        if (h !== undefined) h.create(this, m);
+        else this.send({ t: 'created', aid: m.aid, error: encodeError(new TroupeError('this process hosts no actors for other members (it is not a node)')) });
+        return;
+      }
+      case 'release':
+        this.hosting()?.release(m.aid);
+        return;
+      case 'created':
+        this.tenants.get(m.aid)?.created(m.error);
+        return;
+      case 'lost': {
+        const t = this.tenants.get(m.aid);
+        this.tenants.delete(m.aid);
+        t?.lost(m.e);
+        return;
+      }
+      default:
+        throw new TypeError(`a '${m.t}' message has no meaning between cluster members`);
+    }
+  }
+
+  /** The peer is dead (`why`): nothing more goes to it, and nothing it sends is read. */
+  died(why: string): void {
+    if (this.dead) return;
+    this.dead = true;
+    const cause = new TroupeError(`${this.label}: ${why}`);
+    this.transport.close();
+    const tenants = [...this.tenants.values()];
+    this.tenants.clear();
+    for (const t of tenants) t.peerDied(cause);
+    this.endpoint.closed(cause, undefined);
+    this.hosting()?.peerGone(this, why);
+  }
+}

@@ -1,0 +1,102 @@
+// Where a threaded actor goes in a cluster. Candidates are the live members whose imports define its class
+// (cluster nodes advertise their class keys) and this process's own pool. Per class or creation,
+// `placement` says: 'local' (this process), 'spread' (round robin over the candidates), `{ node: name }`
+// (that member), or by default the candidate with the fewest actors per worker. A creation that no member
+// can take waits (the actor stays `starting`) until one can, or fails after the placement timeout naming
+// what was asked and what the live members offer. Counts are the members' last heartbeats plus what this
+// process placed on them since.
+import type { ActorCore } from '../actor-core.js';
+import { TroupeError } from '../errors.js';
+import type { Cluster } from './cluster.js';
+import type { Peer } from './peer.js';
+import type { MemberInfo } from './protocol.js';
+
+/** Where to build an actor: on this process, or on member `id`. */
+export type Choice = { readonly local: true } | { readonly local: false; readonly id: string };
+
+export class Placement {
+  /** Actors this process placed on each member since its last heartbeat. */
+  readonly #placed = new Map<string, number>();
+  readonly #waiting = new Set<() => void>();
+  #turn = 0;
+
+  constructor(readonly cluster: Cluster) {}
+
+  /** A member's heartbeat: its count includes what was placed on it before. */
+  heard(m: MemberInfo): void {
+    this.#placed.delete(m.id);
+    this.changed();
+  }
+
+  /** Members came or went: waiting creations look again. */
+  changed(): void {
+    for (const w of [...this.#waiting]) w();
+  }
+
+  /** Where `core` goes now; undefined when no member can take it yet. `remoteOnly`: not this process. */
+  choose(core: ActorCore, key: string, remoteOnly = false): Choice | undefined {
+    const p = core.options.placement;
+    if (p === 'local') return remoteOnly ? undefined : { local: true };
+    const me = this.cluster.info();
+    const members = this.cluster.membership.live().filter((m) => m.node && m.classes.includes(key));
+    type Cand = { id: string | undefined; name: string; load: number };
+    const cands: Cand[] = members.map((m) => ({ id: m.id, name: m.name, load: (m.actors + (this.#placed.get(m.id) ?? 0)) / Math.max(1, m.workers) }));
+    if (!remoteOnly) cands.unshift({ id: undefined, name: me.name, load: me.actors / Math.max(1, me.workers) });
+    let pick: Cand | undefined;
+    if (p !== undefined && typeof p === 'object') pick = cands.find((c) => c.name === p.node);
+    else if (p === 'spread') {
+      const sorted = cands.sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''));
+      if (sorted.length > 0) pick = sorted[this.#turn++ % sorted.length];
+    } else for (const c of cands) if (pick === undefined || c.load < pick.load) pick = c;
+    if (pick === undefined) return undefined;
+    if (pick.id === undefined) return { local: true };
+    this.#placed.set(pick.id, (this.#placed.get(pick.id) ?? 0) + 1);
+    return { local: false, id: pick.id };
+  }
+
+  /** The member to build `core` on (never this process), once one can take it. */
+  place(core: ActorCore, key: string, chosen: string | undefined): Promise<Peer> {
+    if (chosen !== undefined && this.cluster.membership.alive(chosen)) return Promise.resolve(this.cluster.peer(chosen));
+    return new Promise((resolve, reject) => {
+      const attempt = (): boolean => {
+        const c = this.choose(core, key, true);
+        if (c === undefined || c.local) return false;
+        resolve(this.cluster.peer(c.id));
+        return true;
+      };
+      if (attempt()) return;
+      const timeout = core.options.placementTimeout ?? this.cluster.placementTimeout;
+      const waiter = () => {
+        if (core.state === 'dead') {
+          done();
+          return;
+        }
+        if (attempt()) done();
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new TroupeError(`no live member can host ${core.className} (${describe(core)}) after ${timeout} ms; live members: ${this.#offers(key)}`));
+      }, timeout);
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiting.delete(waiter);
+      };
+      this.#waiting.add(waiter);
+    });
+  }
+
+  #offers(key: string): string {
+    const live = this.cluster.membership.live();
+    if (live.length === 0) return 'none besides this process';
+    return live.map((m) => `${m.name}${m.node ? '' : ' (a driver)'} ${m.classes.includes(key) ? 'hosts it' : 'does not host it'}, ${m.workers} workers, ${m.actors} actors`).join('; ');
+  }
+
+  stop(): void {
+    this.#waiting.clear();
+  }
+}
+
+function describe(core: ActorCore): string {
+  const p = core.options.placement;
+  return p === undefined ? 'any member' : typeof p === 'object' ? `placement { node: '${p.node}' }` : `placement '${p}'`;
+}

@@ -1,0 +1,34 @@
+// What processes of a cluster say to each other on NATS, as types: the envelope every link message travels
+// in, and what each member announces about itself. The call traffic inside an envelope is the endpoint's
+// (wire/protocol.ts Msg), the same as between threads. Subjects, all under a per-cluster prefix:
+//   <prefix>.hb            every member's heartbeats, and the question `who` that makes every member send one now
+//   <prefix>.in.<id>       the link messages to member `id` (Envelope)
+//   <prefix>.nr.<id>.<to>  where the server says that nobody serves member `to` any more (status 503)
+import type { Msg } from '../wire/protocol.js';
+
+/** One member: a node (`troupe node`) or a driver's own pool. */
+export interface MemberInfo {
+  /** This incarnation of the process: a process that starts again is a new member. */
+  readonly id: string;
+  readonly name: string;
+  /** Hosts actors for other members (a node), or only its own program's (a driver). */
+  readonly node: boolean;
+  readonly workers: number;
+  readonly resources: Readonly<Record<string, number>>;
+  /** Actors it hosts now. */
+  readonly actors: number;
+  /** Keys of the threaded classes it can host (module-key.ts), `key#Class`. */
+  readonly classes: readonly string[];
+}
+
+/** A heartbeat (`hb`: what the member is now; `bye`: it leaves; `who`: everyone, send yours now). */
+export type Beat =
+  | { readonly t: 'hb'; readonly m: MemberInfo }
+  | { readonly t: 'bye'; readonly id: string }
+  | { readonly t: 'who'; readonly id: string };
+
+/** Link messages from member `f` to the member whose subject it is on: messages in order, or one chunk of
+ *  a message larger than the server's max_payload (`c`: which message, chunk index, chunk count). */
+export type Envelope =
+  | { readonly f: string; readonly ms: Msg[] }
+  | { readonly f: string; readonly c: readonly [msg: number, index: number, count: number]; readonly d: Uint8Array };

@@ -1,0 +1,109 @@
+// The executor of a threaded actor placed on another member of the cluster (a node): it waits for the
+// placement (a node that can host the class), builds the actor there (`create`, answered `created`), and
+// sends its calls through that member's link (the queue and the order of calls are remote.ts's). When the
+// node says the actor died there (`lost`), or the node itself dies, the actor crashes here: it restarts
+// on a live node, and its calls in flight are retried, as its options say (A7).
+import type { ActorCore } from '../actor-core.js';
+import { DefinitionNotFoundError } from '../errors.js';
+import type { ClassInfo } from '../model/class-info.js';
+import type { Task } from '../task.js';
+import { checkWireArgs } from '../wire/calls.js';
+import { decodeError, type HandleCodec } from '../wire/codec.js';
+import type { WireError } from '../wire/protocol.js';
+import { classKey } from '../cluster/module-key.js';
+import type { Peer, PeerTenant } from '../cluster/peer.js';
+import { RemoteExecutor } from './remote.js';
+
+/** Where the cluster places an actor (cluster.ts). */
+export interface Placer {
+  readonly codec: HandleCodec;
+  /** The member to build `core` on, once one can (rejects after the placement timeout). */
+  place(core: ActorCore, key: string, chosen: string | undefined): Promise<Peer>;
+}
+
+export class ClusterExecutor extends RemoteExecutor implements PeerTenant {
+  #peer: Peer | undefined = undefined;
+  #create: { resolve(): void; reject(e: Error): void } | undefined = undefined;
+
+  constructor(
+    core: ActorCore,
+    readonly placer: Placer,
+    /** The member placement chose when the actor was made; undefined: none could take it then. */
+    readonly chosen: string | undefined,
+  ) {
+    super(core, placer.codec);
+  }
+
+  protected link(): Peer | undefined {
+    return this.#peer;
+  }
+
+  get node(): string | undefined {
+    return this.#peer?.name;
+  }
+
+  start(info: ClassInfo, args: unknown[]): Promise<void> {
+    const key = info.module === undefined ? undefined : classKey(info.module, info.className);
+    if (key === undefined) {
+      return Promise.reject(new DefinitionNotFoundError(`cannot tell which module defines ${info.className}: pass module: import.meta.url to @actor`));
+    }
+    let wireArgs: unknown[];
+    try {
+      wireArgs = checkWireArgs(args, () => `${info.className} constructor`, this.wire);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const o = this.core.options;
+    const url = key.slice(0, key.lastIndexOf('#'));
+    return this.placer
+      .place(this.core, key, this.chosen)
+      .then(
+        (peer) =>
+          new Promise<void>((resolve, reject) => {
+            if (this.closed) return resolve();
+            this.#peer = peer;
+            peer.tenants.set(this.wid, this);
+            this.#create = { resolve, reject };
+            peer.send({
+              t: 'create',
+              aid: this.wid,
+              id: this.core.id,
+              url,
+              cls: info.className,
+              args: wireArgs,
+              ...(o.maxConcurrency !== undefined ? { maxConcurrency: o.maxConcurrency } : {}),
+              ...(o.concurrencyGroups !== undefined ? { groups: o.concurrencyGroups } : {}),
+            });
+          }),
+      )
+      .then(() => this.opened());
+  }
+
+  created(error: WireError | undefined): void {
+    const c = this.#create;
+    this.#create = undefined;
+    if (error === undefined) c?.resolve();
+    else c?.reject(decodeError(error));
+  }
+
+  lost(error: WireError): void {
+    if (this.core.state !== 'dead') this.core.crash(`it died on ${this.#peer!.label}`, decodeError(error));
+  }
+
+  peerDied(cause: Error): void {
+    if (this.core.state !== 'dead') this.core.crash('its node died', cause);
+  }
+
+  cancelRunning(task: Task, _force: boolean, recursive: boolean): void {
+    // Forcing ends a worker between threads; across processes a cancel is what there is.
+    const id = this.idOf(task);
+    if (id !== undefined) this.#peer?.endpoint.cancel(id, recursive);
+  }
+
+  dispose(): void {
+    const peer = this.#peer;
+    if (peer === undefined) return;
+    peer.tenants.delete(this.wid);
+    if (!peer.dead) peer.send({ t: 'release', aid: this.wid });
+  }
+}

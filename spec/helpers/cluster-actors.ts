@@ -1,0 +1,59 @@
+// Threaded actors used by spec/cluster-*.test.ts. A `troupe node` child process imports this module (its
+// classes are what the node hosts), and so does the test (the driver): the same module key on both sides.
+// No top-level side effects beyond the decorators.
+import { threadId } from 'node:worker_threads';
+import { Actor, actor, method } from '../../lib/index.js';
+
+@actor({ mode: 'threaded' })
+export class ClusterCounter extends Actor {
+  n: number;
+  constructor(start = 0) {
+    super();
+    this.n = start;
+  }
+  add(k: number): number {
+    this.n += k;
+    return this.n;
+  }
+  /** Where it runs: the node's process id and thread. */
+  where(): { pid: number; thread: number } {
+    return { pid: process.pid, thread: threadId };
+  }
+  echo<T>(v: T): T {
+    return v;
+  }
+  fail(msg: string): never {
+    throw new RangeError(msg);
+  }
+  /** Ends its worker: the actor dies on the node. */
+  crash(): never {
+    process.exit(3);
+  }
+  async slow(ms: number): Promise<string> {
+    await new Promise((r) => setTimeout(r, ms));
+    return 'slow done';
+  }
+  *count(n: number): Generator<number> {
+    for (let i = 0; i < n; i++) yield i;
+  }
+  @method({ backpressure: 2 })
+  *paced(n: number): Generator<number> {
+    for (let i = 0; i < n; i++) yield i;
+  }
+  /** Streams until cancelled, slowly enough to be cut mid-stream. */
+  async *forever(): AsyncGenerator<number> {
+    for (let i = 0; ; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      yield i;
+    }
+  }
+}
+
+@actor({ mode: 'threaded' })
+export class Broken extends Actor {
+  constructor() {
+    super();
+    throw new TypeError('Broken cannot be built');
+  }
+  noop(): void {}
+}
