@@ -1,0 +1,166 @@
+// The cluster on NATS (issue 10): a private nats-server and `troupe node` child processes; the test process
+// is the driver. Threaded actors placed on nodes keep the rules they keep between threads (A3, A5, G1,
+// G10), placement does what the options say, and failures settle every call once: a node killed (SIGKILL)
+// fails its calls and streams with ActorDiedError naming it, and an actor allowed to restart moves to a
+// live node with its call retried (A7); garbage on troupe's subjects is dropped, never fatal.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from '@nats-io/transport-node';
+import { ActorDiedError, TaskError, actorInfo, init, nodes, shutdown } from '../lib/index.js';
+import { ClusterCounter } from './helpers/cluster-actors.js';
+import { startNats, type NatsServer } from './helpers/nats-server.js';
+import { startNode, type NodeProcess } from './helpers/cluster-nodes.js';
+
+const CLUSTER = 'spec';
+const FAILURE_MS = 2000;
+
+let nats: NatsServer;
+const started: NodeProcess[] = [];
+
+async function node(name: string): Promise<NodeProcess> {
+  const n = await startNode(nats.url, CLUSTER, name, ['--failure-timeout', String(FAILURE_MS)]);
+  started.push(n);
+  return n;
+}
+
+/** Until `cond` holds (membership follows heartbeats), at most `ms`. */
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const live = (name: string) => nodes().some((n) => n.name === name && n.alive);
+
+describe('cluster on NATS', () => {
+  before(async () => {
+    nats = await startNats();
+    await Promise.all([node('n1'), node('n2')]);
+    await init({ workers: 1, cluster: { servers: nats.url, name: CLUSTER, node: 'driver', failureTimeout: FAILURE_MS } });
+    await until(() => live('n1') && live('n2'), 5000, 'both nodes in nodes()');
+  });
+  after(async () => {
+    await shutdown();
+    for (const n of started) n.proc.kill('SIGKILL');
+    await Promise.all(started.map((n) => n.exited));
+    await nats.stop();
+  });
+
+  test('nodes() lists this driver first, then the live nodes with their workers', () => {
+    const list = nodes();
+    assert.equal(list[0]!.name, 'driver');
+    assert.equal(list[0]!.node, false);
+    for (const name of ['n1', 'n2']) {
+      const n = list.find((x) => x.name === name)!;
+      assert.equal(n.alive, true);
+      assert.equal(n.node, true);
+      assert.equal(n.workers, 1);
+    }
+  });
+
+  test('A3 A5 an actor placed on a node: state, errors with their class, actorInfo().node', async () => {
+    const c = ClusterCounter.options({ placement: { node: 'n1' } }).remote(5);
+    assert.equal(await c.add.remote(2), 7);
+    assert.equal(await c.add.remote(3), 10);
+    const where = await c.where.remote();
+    assert.equal(where.pid, started.find((n) => n.name === 'n1')!.pid);
+    assert.equal(actorInfo(c).node, 'n1');
+    await assert.rejects(c.fail.remote('no stock'), (e: unknown) => e instanceof TaskError && (e.cause as Error).name === 'RangeError' && /no stock/.test((e.cause as Error).message));
+  });
+
+  test('G1 G10 streams from a node arrive in order, with backpressure, to their end', async () => {
+    const c = ClusterCounter.options({ placement: { node: 'n2' } }).remote();
+    const got: number[] = [];
+    for await (const r of c.count.remote(300)) got.push(await r);
+    assert.deepEqual(got, Array.from({ length: 300 }, (_, i) => i));
+    const paced: number[] = [];
+    for await (const r of c.paced.remote(20)) paced.push(await r);
+    assert.deepEqual(paced, Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  test('values cross as between threads; an argument over max_payload is chunked, not refused', async () => {
+    const c = ClusterCounter.options({ placement: { node: 'n1' } }).remote();
+    const v = { m: new Map([[1, { x: 2 }]]), s: new Set(['a']), d: new Date(5), f: new Float64Array([1.5]), u: undefined, n: null };
+    assert.deepEqual(await c.echo.remote(v), v);
+    const big = new Uint8Array(3 * 1024 * 1024).map((_, i) => i % 251);
+    const back = (await c.echo.remote(big)) as Uint8Array;
+    assert.equal(back.length, big.length);
+    assert.ok(back.every((b, i) => b === i % 251));
+  });
+
+  test('placement: spread alternates over the members, local stays in this process', async () => {
+    const spread = Array.from({ length: 6 }, () => ClusterCounter.options({ placement: 'spread' }).remote());
+    const pids = await Promise.all(spread.map((c) => c.where.remote().then((w) => w.pid)));
+    assert.equal(new Set(pids).size, 3, `spread over the driver and two nodes: ${pids.join(',')}`);
+    const local = ClusterCounter.options({ placement: 'local' }).remote();
+    assert.equal((await local.where.remote()).pid, process.pid);
+  });
+
+  test('placement on a member that never appears fails after placementTimeout, naming what was asked', async () => {
+    const c = ClusterCounter.options({ placement: { node: 'nowhere' }, placementTimeout: 300 }).remote();
+    await assert.rejects(c.add.remote(1), (e: unknown) => e instanceof ActorDiedError && /nowhere/.test(e.message) && /n1/.test(e.message));
+  });
+
+  test('garbage on the cluster subjects is dropped: the nodes go on serving', async () => {
+    const c = ClusterCounter.options({ placement: { node: 'n1' } }).remote();
+    assert.equal(await c.add.remote(1), 1);
+    const nc = await connect({ servers: nats.url });
+    const n1 = nodes().find((n) => n.name === 'n1')!;
+    for (const subject of [`troupe.${CLUSTER}.in.${n1.id}`, `troupe.${CLUSTER}.hb`]) {
+      nc.publish(subject, new Uint8Array([0xc1, 0xff, 0x00]));
+      nc.publish(subject, new TextEncoder().encode('{"t":"call"}'));
+    }
+    await nc.flush();
+    await nc.close();
+    assert.equal(await c.add.remote(1), 2);
+    assert.ok(live('n1'));
+  });
+
+  test('A7 a worker that dies on a node: the actor restarts and its call is retried, counted by the creator', async () => {
+    const c = ClusterCounter.options({ placement: { node: 'n2' }, maxRestarts: 1 }).remote(1);
+    assert.equal(await c.add.remote(1), 2);
+    await assert.rejects(c.crash.remote(), ActorDiedError);
+    assert.equal(await c.add.remote(1), 2, 'a new instance, built again from its arguments');
+    assert.equal(actorInfo(c).restarts, 1);
+    await assert.rejects(c.crash.remote(), ActorDiedError);
+    await assert.rejects(c.add.remote(1), (e: unknown) => e instanceof ActorDiedError && /restart/.test(e.message));
+  });
+
+  test('SIGKILL of a node: its calls and streams fail with ActorDiedError naming it; a restartable actor moves and its call is retried', async () => {
+    const n3 = await node('n3');
+    await until(() => live('n3'), 5000, 'n3 in nodes()');
+    const doomed = ClusterCounter.options({ placement: { node: 'n3' } }).remote();
+    const mover = ClusterCounter.options({ placement: 'spread', maxRestarts: 1, maxTaskRetries: 1 }).remote();
+    // spread: place `mover` on n3 too (the turn goes round the three live members plus the driver).
+    let moverPid = (await mover.where.remote()).pid;
+    const movers = [mover];
+    while (moverPid !== n3.pid && movers.length < 8) {
+      const m = ClusterCounter.options({ placement: 'spread', maxRestarts: 1, maxTaskRetries: 1 }).remote();
+      movers.push(m);
+      moverPid = (await m.where.remote()).pid;
+    }
+    const onN3 = movers[movers.length - 1]!;
+    assert.equal(moverPid, n3.pid);
+    assert.equal(await doomed.add.remote(1), 1);
+    const stream = doomed.forever.remote();
+    const first = await (stream[Symbol.asyncIterator]().next());
+    assert.equal(first.done, false);
+    const call = doomed.slow.remote(60_000);
+    const retried = onN3.slow.remote(300);
+    n3.proc.kill('SIGKILL');
+    await assert.rejects(call, (e: unknown) => e instanceof ActorDiedError && /n3/.test(e.message));
+    let end: unknown;
+    try {
+      for await (const r of stream) await r;
+    } catch (e) {
+      end = e;
+    }
+    assert.ok(end instanceof ActorDiedError && /n3/.test(end.message), `the stream ends with an error item: ${String(end)}`);
+    assert.equal(await retried, 'slow done', 'retried on a live member');
+    assert.notEqual((await onN3.where.remote()).pid, n3.pid);
+    await until(() => !live('n3'), FAILURE_MS + 3000, 'n3 listed dead');
+    assert.equal(nodes().find((n) => n.name === 'n3')?.alive, false);
+  });
+});
