@@ -100,7 +100,8 @@ describe('cluster on NATS', () => {
 
   test('placement on a member that never appears fails after placementTimeout, naming what was asked', async () => {
     const c = ClusterCounter.options({ placement: { node: 'nowhere' }, placementTimeout: 300 }).remote();
-    await assert.rejects(c.add.remote(1), (e: unknown) => e instanceof ActorDiedError && /nowhere/.test(e.message) && /n1/.test(e.message));
+    await assert.rejects(c.add.remote(1), (e: unknown) => e instanceof ActorDiedError && /could host it/.test(e.message) && /nowhere/.test(e.message) && /n1/.test(e.message));
+    assert.equal(actorInfo(c).state, 'dead');
   });
 
   test('garbage on the cluster subjects is dropped: the nodes go on serving', async () => {

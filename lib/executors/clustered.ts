@@ -4,7 +4,7 @@
 // node says the actor died there (`lost`), or the node itself dies, the actor crashes here: it restarts
 // on a live node, and its calls in flight are retried, as its options say (A7).
 import type { ActorCore } from '../actor-core.js';
-import { DefinitionNotFoundError } from '../errors.js';
+import { ActorDiedError, DefinitionNotFoundError } from '../errors.js';
 import type { ClassInfo } from '../model/class-info.js';
 import type { Task } from '../task.js';
 import { checkWireArgs } from '../wire/calls.js';
@@ -57,6 +57,11 @@ export class ClusterExecutor extends RemoteExecutor implements PeerTenant {
     const url = key.slice(0, key.lastIndexOf('#'));
     return this.placer
       .place(this.core, key, this.chosen)
+      .catch((e: unknown) => {
+        // Not a constructor that threw: nothing to restart until a member can take it.
+        if (this.core.state !== 'dead') this.core.die(new ActorDiedError(this.core, 'no member of the cluster could host it', e));
+        throw e;
+      })
       .then(
         (peer) =>
           new Promise<void>((resolve, reject) => {
