@@ -2,9 +2,11 @@
 // is the driver. Threaded actors placed on nodes keep the rules they keep between threads (A3, A5, G1,
 // G10), placement does what the options say, and failures settle every call once: a node killed (SIGKILL)
 // fails its calls and streams with ActorDiedError naming it, and an actor allowed to restart moves to a
-// live node with its call retried (A7); garbage on troupe's subjects is dropped, never fatal.
+// live node with its call retried (A7); a driver that dies takes its actors on nodes with it (A8); garbage on troupe's subjects is dropped, never fatal.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { ActorDiedError, TaskError, actorInfo, init, nodes, shutdown } from '../lib/index.js';
 import { ClusterCounter } from './helpers/cluster-actors.js';
@@ -127,6 +129,27 @@ describe('cluster on NATS', () => {
     assert.equal(actorInfo(c).restarts, 1);
     await assert.rejects(c.crash.remote(), ActorDiedError);
     await assert.rejects(c.add.remote(1), (e: unknown) => e instanceof ActorDiedError && /restart/.test(e.message));
+  });
+
+  test('A8 a driver that dies takes the actors it created on nodes with it', async () => {
+    // A node of its own, so that its count of actors is the second driver's alone.
+    const n4 = await node('n4');
+    await until(() => live('n4'), 5000, 'n4 in nodes()');
+    const count = () => nodes().find((n) => n.name === 'n4')!.actors;
+    const script = fileURLToPath(new URL('./helpers/cluster-driver-script.js', import.meta.url));
+    const child = spawn(process.execPath, [script, nats.url, CLUSTER, String(FAILURE_MS), 'n4'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const gone = new Promise((r) => child.once('exit', r));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.once('data', () => resolve());
+      child.once('exit', (code) => reject(new Error(`the second driver exited (${code}) before it was ready`)));
+    });
+    await until(() => count() === 1, 5000, "n4 counting the second driver's actor");
+    child.kill('SIGKILL');
+    await gone;
+    await until(() => count() === 0, FAILURE_MS + 5000, "n4 ending the dead driver's actor");
+    assert.equal(nodes().find((n) => n.name === 'driver-2')?.alive, false);
+    n4.proc.kill('SIGKILL');
+    await until(() => !live('n4'), FAILURE_MS + 5000, 'n4 listed dead');
   });
 
   test('SIGKILL of a node: its calls and streams fail with ActorDiedError naming it; a restartable actor moves and its call is retried', async () => {
