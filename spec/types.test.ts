@@ -10,6 +10,9 @@ import {
   actor,
   defineActor,
   get,
+  init,
+  nodes,
+  type NodeInfo,
   put,
   remote,
   shutdown,
@@ -261,6 +264,33 @@ test('issue2 typed handles: the calls the type tests compile also run and give t
     assert.equal(await first.value, 't0');
     // what the compile errors above stop at run time: an unknown method is a TypeError naming it
     assert.throws(() => (h as any).nope.remote(), (e: unknown) => e instanceof TypeError && /nope/.test(e.message) && /Typed/.test(e.message));
+  } finally {
+    await shutdown();
+  }
+});
+
+// The cluster's typings: init() with a cluster is a promise to await, without one it returns nothing;
+// nodes() lists NodeInfo; placement takes only its three forms.
+function clusterTypings(): void {
+  expectType<Promise<void>>()(init({ cluster: { servers: 'nats://127.0.0.1:4222', name: 'c' } }));
+  expectType<void>()(init({ workers: 1 }));
+  expectType<NodeInfo[]>()(nodes());
+  // @ts-expect-error a cluster needs its name
+  void init({ cluster: { servers: 'nats://127.0.0.1:4222' } });
+  Counter.options({ placement: { node: 'gpu-1' } });
+  // @ts-expect-error placement is 'local', 'spread' or { node }
+  Counter.options({ placement: 'anywhere' });
+}
+void clusterTypings; // type-level only: it would join a cluster
+
+test('init({ workers }) without a cluster starts at once and returns nothing to await; nodes() is this process alone', async () => {
+  const out: unknown = init({ workers: 1 });
+  try {
+    assert.equal(out, undefined);
+    const list = nodes();
+    assert.equal(list.length, 1);
+    assert.equal(list[0]!.alive, true);
+    assert.equal(list[0]!.workers, 1);
   } finally {
     await shutdown();
   }
