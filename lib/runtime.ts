@@ -9,7 +9,7 @@ import { ClusterExecutor } from './executors/clustered.js';
 import type { Cluster } from './cluster/cluster.js';
 import { checkClusterOptions, type ClusterOptions } from './cluster/options.js';
 import type { NodeInfo } from './cluster/membership.js';
-import { classKey } from './cluster/module-key.js';
+import { moduleKey } from './cluster/module-key.js';
 import type { NodeHosting } from './hosting/node.js';
 import { ThreadedFunctions } from './threaded/functions.js';
 import { MainHost } from './hosting/main.js';
@@ -75,10 +75,10 @@ export class Runtime implements ActorOwner, TaskHost {
 
   threaded(core: ActorCore): Executor {
     const c = this.cluster;
-    const key = c === undefined || core.info.module === undefined ? undefined : classKey(core.info.module, core.className);
-    if (c !== undefined && key !== undefined) {
-      const choice = c.placement.choose(core, key);
-      if (choice === undefined || !choice.local) return new ClusterExecutor(core, c, choice?.id);
+    const mod = c === undefined || core.info.module === undefined ? undefined : moduleKey(core.info.module);
+    if (c !== undefined && mod !== undefined) {
+      const choice = c.placement.choose(core, `${mod}#${core.className}`);
+      if (choice === undefined || !choice.local) return new ClusterExecutor(core, c, mod, choice?.id);
     }
     return new ThreadedExecutor(core, this.pool(), this.wire, core.info.module);
   }

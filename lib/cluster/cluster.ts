@@ -266,9 +266,4 @@ export class Cluster implements Placer {
       // the connection is already gone
     }
   }
-
-  /** Forget a peer's link when it is dead (a new incarnation is a new member). */
-  get peers(): ReadonlyMap<string, Peer> {
-    return this.#peers;
-  }
 }

@@ -4,13 +4,12 @@
 // node says the actor died there (`lost`), or the node itself dies, the actor crashes here: it restarts
 // on a live node, and its calls in flight are retried, as its options say (A7).
 import type { ActorCore } from '../actor-core.js';
-import { ActorDiedError, DefinitionNotFoundError } from '../errors.js';
+import { ActorDiedError } from '../errors.js';
 import type { ClassInfo } from '../model/class-info.js';
 import type { Task } from '../task.js';
 import { checkWireArgs } from '../wire/calls.js';
 import { decodeError, type HandleCodec } from '../wire/codec.js';
 import type { WireError } from '../wire/protocol.js';
-import { classKey } from '../cluster/module-key.js';
 import type { Peer, PeerTenant } from '../cluster/peer.js';
 import { RemoteExecutor } from './remote.js';
 
@@ -28,6 +27,8 @@ export class ClusterExecutor extends RemoteExecutor implements PeerTenant {
   constructor(
     core: ActorCore,
     readonly placer: Placer,
+    /** The key of the class's module (cluster/module-key.ts), as the runtime placed it. */
+    readonly module: string,
     /** The member placement chose when the actor was made; undefined: none could take it then. */
     readonly chosen: string | undefined,
   ) {
@@ -43,10 +44,6 @@ export class ClusterExecutor extends RemoteExecutor implements PeerTenant {
   }
 
   start(info: ClassInfo, args: unknown[]): Promise<void> {
-    const key = info.module === undefined ? undefined : classKey(info.module, info.className);
-    if (key === undefined) {
-      return Promise.reject(new DefinitionNotFoundError(`cannot tell which module defines ${info.className}: pass module: import.meta.url to @actor`));
-    }
     let wireArgs: unknown[];
     try {
       wireArgs = checkWireArgs(args, () => `${info.className} constructor`, this.wire);
@@ -54,9 +51,8 @@ export class ClusterExecutor extends RemoteExecutor implements PeerTenant {
       return Promise.reject(e);
     }
     const o = this.core.options;
-    const url = key.slice(0, key.lastIndexOf('#'));
     return this.placer
-      .place(this.core, key, this.chosen)
+      .place(this.core, `${this.module}#${info.className}`, this.chosen)
       .catch((e: unknown) => {
         // Not a constructor that threw: nothing to restart until a member can take it.
         if (this.core.state !== 'dead') this.core.die(new ActorDiedError(this.core, 'no member of the cluster could host it', e));
@@ -73,7 +69,7 @@ export class ClusterExecutor extends RemoteExecutor implements PeerTenant {
               t: 'create',
               aid: this.wid,
               id: this.core.id,
-              url,
+              url: this.module,
               cls: info.className,
               args: wireArgs,
               ...(o.maxConcurrency !== undefined ? { maxConcurrency: o.maxConcurrency } : {}),
