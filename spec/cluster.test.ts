@@ -10,8 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { ActorDiedError, TaskError, actorInfo, init, nodes, shutdown } from '../lib/index.js';
 import { ClusterCounter } from './helpers/cluster-actors.js';
-import { startNats, type NatsServer } from './helpers/nats-server.js';
-import { startNode, type NodeProcess } from './helpers/cluster-nodes.js';
+import { startNats, startNode, type NatsServer, type NodeProcess } from './helpers/cluster-nodes.js';
 
 const CLUSTER = 'spec';
 const FAILURE_MS = 2000;
