@@ -6,6 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { ActorDiedError, TaskError, actorInfo, init, nodes, shutdown } from '../lib/index.js';
@@ -146,7 +149,8 @@ describe('cluster on NATS', () => {
     child.kill('SIGKILL');
     await gone;
     await until(() => count() === 0, FAILURE_MS + 5000, "n4 ending the dead driver's actor");
-    assert.equal(nodes().find((n) => n.name === 'driver-2')?.alive, false);
+    // This driver hears of the death on its own (its heartbeats stopped): within the failure timeout.
+    await until(() => nodes().find((n) => n.name === 'driver-2')?.alive === false, FAILURE_MS + 5000, 'the second driver listed dead here too');
     n4.proc.kill('SIGKILL');
     await until(() => !live('n4'), FAILURE_MS + 5000, 'n4 listed dead');
   });
@@ -185,5 +189,35 @@ describe('cluster on NATS', () => {
     assert.notEqual((await onN3.where.remote()).pid, n3.pid);
     await until(() => !live('n3'), FAILURE_MS + 3000, 'n3 listed dead');
     assert.equal(nodes().find((n) => n.name === 'n3')?.alive, false);
+  });
+
+  test('fencing: a node frozen (SIGSTOP) past the failure timeout is dead to its callers; woken, it runs none of the calls sent meanwhile, ends its actors and joins again as a new member', async () => {
+    const n5 = await node('n5');
+    await until(() => live('n5'), 5000, 'n5 in nodes()');
+    const first = nodes().find((n) => n.name === 'n5' && n.alive)!.id;
+    const c = ClusterCounter.options({ placement: { node: 'n5' } }).remote();
+    assert.equal(await c.add.remote(1), 1);
+    const stream = c.forever.remote();
+    assert.equal((await stream[Symbol.asyncIterator]().next()).done, false);
+    const file = join(mkdtempSync(join(tmpdir(), 'troupe-fence-')), 'marks');
+    writeFileSync(file, '');
+    n5.proc.kill('SIGSTOP');
+    const stale = c.mark.remote(file, 'sent while frozen');
+    await assert.rejects(stale, (e: unknown) => e instanceof ActorDiedError && /n5/.test(e.message) && /failureTimeout/.test(e.message));
+    let end: unknown;
+    try {
+      for await (const r of stream) await r;
+    } catch (e) {
+      end = e;
+    }
+    assert.ok(end instanceof ActorDiedError && /n5/.test(end.message), `the stream ends with an error item: ${String(end)}`);
+    n5.proc.kill('SIGCONT');
+    const again = () => nodes().find((n) => n.name === 'n5' && n.alive && n.id !== first);
+    await until(() => again() !== undefined && again()!.actors === 0, 10_000, 'n5 back as a new member, hosting nothing');
+    assert.equal(nodes().find((n) => n.id === first)?.alive, false, 'its earlier incarnation stays dead');
+    // Give the woken node time to run what was waiting for it, if it ran anything.
+    const fresh = ClusterCounter.options({ placement: { node: 'n5' } }).remote();
+    assert.equal(await fresh.add.remote(2), 2);
+    assert.equal(readFileSync(file, 'utf8'), '', 'the call sent while it was frozen never ran');
   });
 });

@@ -19,6 +19,7 @@ import { Peer } from './peer.js';
 import { Placement } from './placement.js';
 import type { MemberInfo } from './protocol.js';
 import type { ClusterOptions } from './options.js';
+import type { Msg } from '../wire/protocol.js';
 
 /** What a member needs of the runtime of its process. */
 export interface MemberRuntime {
@@ -36,9 +37,15 @@ const codec: HandleCodec = {
   readIn: (v) => v,
 };
 
+/** Messages that make the receiver run something (a fenced process drops them). */
+const ACTS = new Set<Msg['t']>(['call', 'function', 'create', 'kill', 'ask']);
+
+const newId = () => randomBytes(8).toString('hex');
+
 export class Cluster implements Placer {
   readonly codec = codec;
-  readonly me = randomBytes(8).toString('hex');
+  /** This incarnation's id: a new one after the process was cut off (a new member to the others). */
+  #me = newId();
   readonly prefix: string;
   readonly name: string;
   readonly failureTimeout: number;
@@ -58,6 +65,11 @@ export class Cluster implements Placer {
   readonly #publisher: Publisher;
   #beat: ReturnType<typeof setInterval> | undefined;
   #left = false;
+  /** When this process last heard its own heartbeat: the proof that the others hear it. */
+  #selfHeard = performance.now();
+  /** Cut off longer than the failure timeout: it acts on nothing more until it starts again as a new member. */
+  #fenced = false;
+  #inbound: Subscription[] = [];
 
   private constructor(
     readonly nc: NatsConnection,
@@ -76,10 +88,14 @@ export class Cluster implements Placer {
         this.#peers.get(info.id)?.died(why);
         for (const k of this.#chunks.keys()) if (k.startsWith(`${info.id}:`)) this.#chunks.delete(k);
       },
+      cutOff: () => this.#cutOff(),
     });
     this.placement = new Placement(this);
+    const cluster = this;
     this.#publisher = {
-      me: this.me,
+      get me() {
+        return cluster.#me;
+      },
       maxPayload: nc.info?.max_payload ?? 1024 * 1024,
       publish: (subject, data, reply) => {
         if (!nc.isClosed()) nc.publish(subject, data, { reply });
@@ -122,23 +138,69 @@ export class Cluster implements Placer {
     this.#publishBeat();
   }
 
+  get me(): string {
+    return this.#me;
+  }
+
   #start(): void {
+    this.#subs.push(this.nc.subscribe(`${this.prefix}.hb`, { callback: (err, msg) => void (err === null && this.#beatIn(msg.data)) }));
+    this.#subscribeInbound();
+    this.#beat = setInterval(() => {
+      if (!this.#cutOff()) this.#publishBeat();
+    }, this.heartbeatMs);
+    this.#beat.unref();
+  }
+
+  /** This incarnation's own subjects; what arrives on an earlier incarnation's is dropped. */
+  #subscribeInbound(): void {
     const p = this.prefix;
-    this.#subs.push(
-      this.nc.subscribe(`${p}.in.${this.me}`, { callback: (err, msg) => void (err === null && this.#receive(msg.data)) }),
-      this.nc.subscribe(`${p}.nr.${this.me}.*`, {
+    const me = this.#me;
+    this.#inbound = [
+      this.nc.subscribe(`${p}.in.${me}`, { callback: (err, msg) => void (err === null && me === this.#me && this.#receive(msg.data)) }),
+      this.nc.subscribe(`${p}.nr.${me}.*`, {
         callback: (err, msg) => {
-          if (err !== null || msg.headers?.code !== 503) return;
+          if (err !== null || me !== this.#me || msg.headers?.code !== 503) return;
           const to = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
           this.membership.dead(to, 'its process is gone (the NATS server says nobody serves it)');
         },
       }),
-      this.nc.subscribe(`${p}.hb`, { callback: (err, msg) => void (err === null && this.#beatIn(msg.data)) }),
-    );
+    ];
     this.#publishBeat();
-    this.nc.publish(`${p}.hb`, encodeBeat({ t: 'who', id: this.me }));
-    this.#beat = setInterval(() => this.#publishBeat(), this.heartbeatMs);
-    this.#beat.unref();
+    this.nc.publish(`${p}.hb`, encodeBeat({ t: 'who', id: me }));
+  }
+
+  /**
+   * Whether this process has been cut off from the cluster longer than the failure timeout: it has not
+   * heard its own heartbeat for that long (its event loop was frozen or blocked, or the server was out of
+   * reach), so the others have taken it for dead, ended the actors it created and moved the ones it
+   * hosted (A7, A8). It then fences itself: what is already on its way in is still read, but no call or
+   * creation in it is run (the callers were told the actor died, and may have run it elsewhere); then it
+   * ends everything it had with the others and joins again as a new member (#reincarnate).
+   */
+  #cutOff(): boolean {
+    if (this.#fenced) return true;
+    const silent = performance.now() - this.#selfHeard;
+    if (silent <= this.failureTimeout || this.#left) return false;
+    this.#fenced = true;
+    setImmediate(() => this.#reincarnate(silent));
+    return true;
+  }
+
+  #reincarnate(silent: number): void {
+    if (this.#left) return;
+    const why = `this process was cut off from the cluster for ${Math.round(silent)} ms (failureTimeout ${this.failureTimeout} ms), so the others took it for dead`;
+    const peers = [...this.#peers.values()];
+    this.#peers.clear();
+    this.#chunks.clear();
+    for (const s of this.#inbound) s.unsubscribe();
+    this.#me = newId();
+    this.membership.reset(this.#me);
+    // Its tenants crash (and restart on a member heard from again, A7), its calls in flight fail, and
+    // the actors it hosted for the others die (A8): they were told so already.
+    for (const p of peers) p.died(why);
+    this.#selfHeard = performance.now();
+    this.#fenced = false;
+    this.#subscribeInbound();
   }
 
   /** What this member is now. */
@@ -169,6 +231,11 @@ export class Cluster implements Placer {
       this.dropped++;
       return;
     }
+    if (b.t === 'hb' && b.m.id === this.#me) {
+      this.#selfHeard = performance.now();
+      return;
+    }
+    if (this.#cutOff()) return;
     if (b.t === 'hb') {
       if (!this.membership.heard(b.m)) this.dropped++;
       else {
@@ -232,8 +299,14 @@ export class Cluster implements Placer {
     }
   }
 
-  #dispatch(peer: Peer, m: Parameters<Peer['endpoint']['receive']>[0]): void {
+  #dispatch(peer: Peer, m: Msg): void {
     if (peer.dead) return;
+    // Cut off: results still count (they are real outcomes, sent while the sender took this process for
+    // alive), but nothing is run for anyone (the callers were told otherwise).
+    if (this.#cutOff() && ACTS.has(m.t)) {
+      this.dropped++;
+      return;
+    }
     try {
       peer.endpoint.receive(m);
     } catch {

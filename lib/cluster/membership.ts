@@ -36,6 +36,9 @@ export interface MembershipEvents {
   probe(id: string): void;
   /** `id` is dead: `why` says how it was found so. */
   died(info: MemberInfo, why: string): void;
+  /** True while this process itself has been cut off longer than the failure timeout (frozen, or away
+   *  from the server): the others' silence then says nothing about them, and no one is judged. */
+  cutOff(): boolean;
 }
 
 export class Membership {
@@ -43,7 +46,7 @@ export class Membership {
   readonly #timer: ReturnType<typeof setInterval>;
 
   constructor(
-    readonly me: string,
+    public me: string,
     readonly heartbeatMs: number,
     readonly failureTimeout: number,
     readonly on: MembershipEvents,
@@ -91,6 +94,7 @@ export class Membership {
   }
 
   check(): void {
+    if (this.on.cutOff()) return;
     const now = this.now();
     for (const [id, s] of this.#seen) {
       if (!s.alive) {
@@ -121,6 +125,12 @@ export class Membership {
       resources: info.resources,
       actors: alive ? info.actors : 0,
     }));
+  }
+
+  /** Forgets every member: this process starts again as a new member (cluster.ts, after a cut-off). */
+  reset(me: string): void {
+    this.me = me;
+    this.#seen.clear();
   }
 
   stop(): void {

@@ -1,6 +1,7 @@
 // Threaded actors used by spec/cluster-*.test.ts. A `troupe node` child process imports this module (its
 // classes are what the node hosts), and so does the test (the driver): the same module key on both sides.
 // No top-level side effects beyond the decorators.
+import { appendFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { Actor, actor, method } from '../../lib/index.js';
 
@@ -21,6 +22,11 @@ export class ClusterCounter extends Actor {
   }
   echo<T>(v: T): T {
     return v;
+  }
+  /** Leaves a mark outside every process (a file): proof of whether a call ran at all. */
+  mark(path: string, tag: string): string {
+    appendFileSync(path, `${tag}\n`);
+    return tag;
   }
   fail(msg: string): never {
     throw new RangeError(msg);
