@@ -82,6 +82,11 @@ export class ActorCore implements TaskHost, HandleTarget {
     return this.#executor.queued;
   }
 
+  /** Whether it lives on this process (not placed on another member of a cluster). */
+  get here(): boolean {
+    return this.#executor.elsewhere !== true;
+  }
+
   #makeExecutor(): Executor {
     const mode = this.options.mode;
     if (mode === 'threaded') return this.owner.threaded(this);

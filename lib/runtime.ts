@@ -105,7 +105,7 @@ export class Runtime implements ActorOwner, TaskHost {
     if (this.cluster !== undefined) return this.cluster.nodes();
     let actors = 0;
     for (const c of this.actors.values()) if (c.options.mode === 'threaded') actors++;
-    return [{ id: 'local', name: 'local', alive: true, node: false, workers: this.workerCount(), resources: {}, actors }];
+    return [{ id: 'local', name: 'local', alive: true, node: false, workers: this.workerCount(), resources: {}, free: {}, actors }];
   }
 
   /** Creates an actor owned by the actor whose code runs now, if any (Ray's fate sharing, A8). */

@@ -11,9 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
-import { ActorDiedError, TaskError, actorInfo, init, nodes, shutdown } from '../lib/index.js';
+import { Actor, ActorDiedError, TaskError, actor, actorInfo, init, kill, nodes, shutdown } from '../lib/index.js';
 import { ClusterCounter } from './helpers/cluster-actors.js';
 import { startNats, startNode, type NatsServer, type NodeProcess } from './helpers/cluster-nodes.js';
+
+@actor()
+class LocalCounter extends Actor {
+  n = 0;
+}
 
 const CLUSTER = 'spec';
 const FAILURE_MS = 2000;
@@ -21,8 +26,8 @@ const FAILURE_MS = 2000;
 let nats: NatsServer;
 const started: NodeProcess[] = [];
 
-async function node(name: string): Promise<NodeProcess> {
-  const n = await startNode(nats.url, CLUSTER, name, ['--failure-timeout', String(FAILURE_MS)]);
+async function node(name: string, extra: string[] = []): Promise<NodeProcess> {
+  const n = await startNode(nats.url, CLUSTER, name, ['--failure-timeout', String(FAILURE_MS), ...extra]);
   started.push(n);
   return n;
 }
@@ -106,6 +111,35 @@ describe('cluster on NATS', () => {
     const c = ClusterCounter.options({ placement: { node: 'nowhere' }, placementTimeout: 300 }).remote();
     await assert.rejects(c.add.remote(1), (e: unknown) => e instanceof ActorDiedError && /could host it/.test(e.message) && /nowhere/.test(e.message) && /n1/.test(e.message));
     assert.equal(actorInfo(c).state, 'dead');
+  });
+
+  test('resources: an actor asking for { gpu: 1 } goes only where a gpu is free, waits while none is, and one asking too much fails naming what members offer', async () => {
+    const n6 = await node('n6', ['--resources', 'gpu=1,mem=4']);
+    await until(() => live('n6'), 5000, 'n6 in nodes()');
+    assert.deepEqual(nodes().find((n) => n.name === 'n6')!.resources, { gpu: 1, mem: 4 });
+    const a = ClusterCounter.options({ resources: { gpu: 1 } }).remote();
+    assert.equal((await a.where.remote()).pid, n6.pid);
+    assert.equal(actorInfo(a).node, 'n6');
+    await until(() => nodes().find((n) => n.name === 'n6')!.free.gpu === 0, 5000, "n6's heartbeat showing its gpu held");
+    const b = ClusterCounter.options({ resources: { gpu: 1, mem: 2 } }).remote();
+    const bWhere = b.where.remote();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(actorInfo(b).state, 'starting', 'no gpu free anywhere: it waits');
+    kill(a);
+    assert.equal((await bWhere).pid, n6.pid, 'placed once the gpu is free again');
+    const c = ClusterCounter.options({ resources: { gpu: 2 }, placementTimeout: 300 }).remote();
+    await assert.rejects(c.add.remote(1), (e: unknown) => e instanceof ActorDiedError && /resources gpu=2/.test(e.message) && /n6 hosts it, .*resources free gpu=0,mem=2 of gpu=1,mem=4/.test(e.message));
+    kill(b);
+    await until(() => nodes().find((n) => n.name === 'n6')!.free.gpu === 1, 5000, 'the gpu free again once b is killed');
+    n6.proc.kill('SIGKILL');
+  });
+
+  test('cluster options are checked where they are given, naming the option', () => {
+    assert.throws(() => ClusterCounter.options({ resources: { gpu: -1 } }), /ClusterCounter.*resources\.gpu must be a finite number >= 0/);
+    assert.throws(() => ClusterCounter.options({ resources: 2 as unknown as Record<string, number> }), /resources must be an object of resource name to amount/);
+    assert.throws(() => ClusterCounter.options({ placementTimeout: 0 }), /placementTimeout must be a number of milliseconds > 0/);
+    assert.throws(() => ClusterCounter.options({ placement: 'everywhere' as 'spread' }), /placement must be 'local', 'spread' or \{ node: name \}/);
+    assert.throws(() => LocalCounter.options({ resources: { gpu: 1 } }), /resources needs mode 'threaded'/);
   });
 
   test('garbage on the cluster subjects is dropped: the nodes go on serving', async () => {

@@ -280,6 +280,11 @@ function clusterTypings(): void {
   Counter.options({ placement: { node: 'gpu-1' } });
   // @ts-expect-error placement is 'local', 'spread' or { node }
   Counter.options({ placement: 'anywhere' });
+  Counter.options({ resources: { gpu: 1 } });
+  // @ts-expect-error resources are amounts
+  Counter.options({ resources: { gpu: 'one' } });
+  expectType<Readonly<Record<string, number>>>()(nodes()[0]!.free);
+  void init({ cluster: { servers: 'nats://127.0.0.1:4222', name: 'c', resources: { gpu: 2 } } });
 }
 void clusterTypings; // type-level only: it would join a cluster
 

@@ -19,6 +19,7 @@ import { Peer } from './peer.js';
 import { Placement } from './placement.js';
 import type { MemberInfo } from './protocol.js';
 import type { ClusterOptions } from './options.js';
+import { add, minus, type Resources } from './resources.js';
 import type { Msg } from '../wire/protocol.js';
 
 /** What a member needs of the runtime of its process. */
@@ -59,7 +60,8 @@ export class Cluster implements Placer {
   /** Messages dropped: malformed, from a dead member, or from one never heard of. */
   dropped = 0;
   hosting: NodeHosting | undefined = undefined;
-  resources: Record<string, number> = {};
+  /** What this process offers to actors that ask for resources. */
+  readonly resources: Resources;
   #classes: string[] = [];
   #subs: Subscription[] = [];
   readonly #publisher: Publisher;
@@ -81,6 +83,7 @@ export class Cluster implements Placer {
     this.failureTimeout = options.failureTimeout ?? 5000;
     this.heartbeatMs = Math.max(20, Math.min(250, Math.floor(this.failureTimeout / 5)));
     this.placementTimeout = options.placementTimeout ?? 30_000;
+    this.resources = { ...options.resources };
     this.membership = new Membership(this.me, this.heartbeatMs, this.failureTimeout, {
       joined: () => this.placement.changed(),
       probe: (id) => this.peer(id).transport.probe(),
@@ -131,9 +134,8 @@ export class Cluster implements Placer {
   }
 
   /** Makes this member a node: it hosts the classes its imports defined for other members. */
-  host(hosting: NodeHosting, resources: Record<string, number>): void {
+  host(hosting: NodeHosting): void {
     this.hosting = hosting;
-    this.resources = resources;
     this.#classes = hosting.index();
     this.#publishBeat();
   }
@@ -206,15 +208,20 @@ export class Cluster implements Placer {
   /** What this member is now. */
   info(): MemberInfo {
     let actors = 0;
-    for (const c of this.runtime.actors.values()) if (c.options.mode === 'threaded') actors++;
-    for (const peer of this.#peers.values()) actors -= peer.tenants.size;
+    const held: Record<string, number> = {};
+    for (const c of this.runtime.actors.values()) {
+      if (c.options.mode !== 'threaded' || !c.here || c.state === 'dead') continue;
+      actors++;
+      add(held, c.options.resources);
+    }
     return {
       id: this.me,
       name: this.name,
       node: this.hosting !== undefined,
       workers: this.runtime.workerCount(),
       resources: this.resources,
-      actors: Math.max(0, actors),
+      free: minus(this.resources, held),
+      actors,
       classes: this.#classes,
     };
   }
@@ -321,7 +328,7 @@ export class Cluster implements Placer {
   /** Every member known, this one first. */
   nodes(): NodeInfo[] {
     const i = this.info();
-    return [{ id: i.id, name: i.name, alive: true, node: i.node, workers: i.workers, resources: i.resources, actors: i.actors }, ...this.membership.list()];
+    return [{ id: i.id, name: i.name, alive: true, node: i.node, workers: i.workers, resources: i.resources, free: i.free, actors: i.actors }, ...this.membership.list()];
   }
 
   /** Says goodbye (the others end what they placed here at once) and closes the connection. */

@@ -15,6 +15,8 @@ export interface NodeInfo {
   readonly node: boolean;
   readonly workers: number;
   readonly resources: Readonly<Record<string, number>>;
+  /** What of `resources` the actors living there do not hold. */
+  readonly free: Readonly<Record<string, number>>;
   readonly actors: number;
 }
 
@@ -123,6 +125,7 @@ export class Membership {
       node: info.node,
       workers: info.workers,
       resources: info.resources,
+      free: alive ? info.free : info.resources,
       actors: alive ? info.actors : 0,
     }));
   }

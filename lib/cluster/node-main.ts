@@ -25,9 +25,10 @@ export interface RunningNode {
 
 export async function startNode(o: NodeOptions): Promise<RunningNode> {
   for (const m of o.imports) await import(/^[a-z]+:/.test(m) ? m : pathToFileURL(resolve(m)).href);
-  await init({ ...(o.workers !== undefined ? { workers: o.workers } : {}), prestart: true, cluster: o.cluster });
+  const cluster = o.resources === undefined ? o.cluster : { ...o.cluster, resources: o.resources };
+  await init({ ...(o.workers !== undefined ? { workers: o.workers } : {}), prestart: true, cluster });
   const r = runtime();
   const c = r.cluster!;
-  c.host(new NodeHosting(r, c.codec), o.resources ?? {});
+  c.host(new NodeHosting(r, c.codec));
   return { id: c.me, name: c.name, classes: c.info().classes, stop: () => shutdown() };
 }

@@ -1,5 +1,7 @@
 // The options of init({ cluster }) and their check (a TypeError at init, naming the option), apart from the
 // cluster itself so that checking them loads nothing of NATS.
+import { checkResources } from '../model/options.js';
+
 /** `init({ cluster })`: where the NATS servers are and which cluster to join. */
 export interface ClusterOptions {
   /** NATS server URL(s), e.g. `nats://10.0.0.5:4222`. */
@@ -12,6 +14,8 @@ export interface ClusterOptions {
   failureTimeout?: number;
   /** How long (ms) a creation waits for a node that can host it (default 30000). */
   placementTimeout?: number;
+  /** What this process's own pool offers to threaded actors that ask for `resources` (default none). */
+  resources?: Readonly<Record<string, number>>;
   /** NATS auth, passed to the client: user and password, a token, or a credentials file (NKey/JWT). */
   user?: string;
   pass?: string;
@@ -21,7 +25,7 @@ export interface ClusterOptions {
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
 }
 
-const KNOWN = ['servers', 'name', 'node', 'failureTimeout', 'placementTimeout', 'user', 'pass', 'token', 'credsFile', 'tls'];
+const KNOWN = ['servers', 'name', 'node', 'failureTimeout', 'placementTimeout', 'resources', 'user', 'pass', 'token', 'credsFile', 'tls'];
 
 export function checkClusterOptions(o: unknown): asserts o is ClusterOptions {
   const where = 'init: cluster';
@@ -36,5 +40,6 @@ export function checkClusterOptions(o: unknown): asserts o is ClusterOptions {
     const v = c[k];
     if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new TypeError(`${where}.${k} must be a number of milliseconds > 0, got ${String(v)}`);
   }
+  if (c.resources !== undefined) checkResources(`${where}.resources`, c.resources);
 }
 

@@ -13,7 +13,7 @@ import { NatsLink, type Publisher } from './nats-link.js';
 
 /** An actor placed on the peer, as its executor (executors/clustered.ts) hears of it. */
 export interface PeerTenant {
-  created(error: WireError | undefined): void;
+  created(error: WireError | undefined, full: boolean): void;
   lost(error: WireError): void;
   peerDied(cause: Error): void;
 }
@@ -67,7 +67,7 @@ export class Peer implements Host, RefHolder {
         this.hosting()?.release(m.aid);
         return;
       case 'created':
-        this.tenants.get(m.aid)?.created(m.error);
+        this.tenants.get(m.aid)?.created(m.error, m.full === true);
         return;
       case 'lost': {
         const t = this.tenants.get(m.aid);

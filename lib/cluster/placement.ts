@@ -1,7 +1,8 @@
 // Where a threaded actor goes in a cluster. Candidates are the live members whose imports define its class
 // (cluster nodes advertise their class keys) and this process's own pool. Per class or creation,
 // `placement` says: 'local' (this process), 'spread' (round robin over the candidates), `{ node: name }`
-// (that member), or by default the candidate with the fewest actors per worker. A creation that no member
+// (that member), or by default the candidate with the fewest actors per worker; an actor that asks for
+// `resources` goes only where that much is free. A creation that no member
 // can take waits (the actor stays `starting`) until one can, or fails after the placement timeout naming
 // what was asked and what the live members offer. Counts are the members' last heartbeats plus what this
 // process placed on them since.
@@ -10,13 +11,14 @@ import { TroupeError } from '../errors.js';
 import type { Cluster } from './cluster.js';
 import type { Peer } from './peer.js';
 import type { MemberInfo } from './protocol.js';
+import { add, fits, minus, showResources } from './resources.js';
 
 /** Where to build an actor: on this process, or on member `id`. */
 export type Choice = { readonly local: true } | { readonly local: false; readonly id: string };
 
 export class Placement {
-  /** Actors this process placed on each member since its last heartbeat. */
-  readonly #placed = new Map<string, number>();
+  /** Actors this process placed on each member since its last heartbeat, and the resources they hold. */
+  readonly #placed = new Map<string, { n: number; held: Record<string, number> }>();
   readonly #waiting = new Set<() => void>();
   #turn = 0;
 
@@ -36,12 +38,18 @@ export class Placement {
   /** Where `core` goes now; undefined when no member can take it yet. `remoteOnly`: not this process. */
   choose(core: ActorCore, key: string, remoteOnly = false): Choice | undefined {
     const p = core.options.placement;
-    if (p === 'local') return remoteOnly ? undefined : { local: true };
+    const want = core.options.resources;
     const me = this.cluster.info();
-    const members = this.cluster.membership.live().filter((m) => m.node && m.classes.includes(key));
+    if (p === 'local') return remoteOnly || !fits(me.free, want) ? undefined : { local: true };
     type Cand = { id: string | undefined; name: string; load: number };
-    const cands: Cand[] = members.map((m) => ({ id: m.id, name: m.name, load: (m.actors + (this.#placed.get(m.id) ?? 0)) / Math.max(1, m.workers) }));
-    if (!remoteOnly) cands.unshift({ id: undefined, name: me.name, load: me.actors / Math.max(1, me.workers) });
+    const cands: Cand[] = [];
+    for (const m of this.cluster.membership.live()) {
+      if (!m.node || !m.classes.includes(key)) continue;
+      const placed = this.#placed.get(m.id);
+      if (!fits(minus(m.free, placed?.held), want)) continue;
+      cands.push({ id: m.id, name: m.name, load: (m.actors + (placed?.n ?? 0)) / Math.max(1, m.workers) });
+    }
+    if (!remoteOnly && fits(me.free, want)) cands.unshift({ id: undefined, name: me.name, load: me.actors / Math.max(1, me.workers) });
     let pick: Cand | undefined;
     if (p !== undefined && typeof p === 'object') pick = cands.find((c) => c.name === p.node);
     else if (p === 'spread') {
@@ -50,7 +58,10 @@ export class Placement {
     } else for (const c of cands) if (pick === undefined || c.load < pick.load) pick = c;
     if (pick === undefined) return undefined;
     if (pick.id === undefined) return { local: true };
-    this.#placed.set(pick.id, (this.#placed.get(pick.id) ?? 0) + 1);
+    const placed = this.#placed.get(pick.id) ?? { n: 0, held: {} };
+    placed.n++;
+    add(placed.held, want);
+    this.#placed.set(pick.id, placed);
     return { local: false, id: pick.id };
   }
 
@@ -88,7 +99,7 @@ export class Placement {
   #offers(key: string): string {
     const live = this.cluster.membership.live();
     if (live.length === 0) return 'none besides this process';
-    return live.map((m) => `${m.name}${m.node ? '' : ' (a driver)'} ${m.classes.includes(key) ? 'hosts it' : 'does not host it'}, ${m.workers} workers, ${m.actors} actors`).join('; ');
+    return live.map((m) => `${m.name}${m.node ? '' : ' (a driver)'} ${m.classes.includes(key) ? 'hosts it' : 'does not host it'}, ${m.workers} workers, ${m.actors} actors, resources free ${showResources(m.free)} of ${showResources(m.resources)}`).join('; ');
   }
 
   stop(): void {
@@ -98,5 +109,7 @@ export class Placement {
 
 function describe(core: ActorCore): string {
   const p = core.options.placement;
-  return p === undefined ? 'any member' : typeof p === 'object' ? `placement { node: '${p.node}' }` : `placement '${p}'`;
+  const where = p === undefined ? 'any member' : typeof p === 'object' ? `placement { node: '${p.node}' }` : `placement '${p}'`;
+  const r = core.options.resources;
+  return r === undefined ? where : `${where}, resources ${showResources(r)}`;
 }

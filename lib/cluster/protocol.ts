@@ -15,6 +15,8 @@ export interface MemberInfo {
   readonly node: boolean;
   readonly workers: number;
   readonly resources: Readonly<Record<string, number>>;
+  /** What of `resources` the actors living there do not hold. */
+  readonly free: Readonly<Record<string, number>>;
   /** Actors it hosts now. */
   readonly actors: number;
   /** Keys of the threaded classes it can host (module-key.ts), `key#Class`. */

@@ -21,8 +21,10 @@ export interface Placer {
 }
 
 export class ClusterExecutor extends RemoteExecutor implements PeerTenant {
+  readonly elsewhere = true;
   #peer: Peer | undefined = undefined;
-  #create: { resolve(): void; reject(e: Error): void } | undefined = undefined;
+  /** The creation waiting for `created`: true once built, false when that member had no room left. */
+  #create: { resolve(built: boolean): void; reject(e: Error): void } | undefined = undefined;
 
   constructor(
     core: ActorCore,
@@ -51,39 +53,48 @@ export class ClusterExecutor extends RemoteExecutor implements PeerTenant {
       return Promise.reject(e);
     }
     const o = this.core.options;
-    return this.placer
-      .place(this.core, `${this.module}#${info.className}`, this.chosen)
-      .catch((e: unknown) => {
-        // Not a constructor that threw: nothing to restart until a member can take it.
-        if (this.core.state !== 'dead') this.core.die(new ActorDiedError(this.core, 'no member of the cluster could host it', e));
-        throw e;
-      })
-      .then(
-        (peer) =>
-          new Promise<void>((resolve, reject) => {
-            if (this.closed) return resolve();
-            this.#peer = peer;
-            peer.tenants.set(this.wid, this);
-            this.#create = { resolve, reject };
-            peer.send({
-              t: 'create',
-              aid: this.wid,
-              id: this.core.id,
-              url: this.module,
-              cls: info.className,
-              args: wireArgs,
-              ...(o.maxConcurrency !== undefined ? { maxConcurrency: o.maxConcurrency } : {}),
-              ...(o.concurrencyGroups !== undefined ? { groups: o.concurrencyGroups } : {}),
-            });
-          }),
-      )
-      .then(() => this.opened());
+    const attempt = (chosen: string | undefined): Promise<void> =>
+      this.placer
+        .place(this.core, `${this.module}#${info.className}`, chosen)
+        .catch((e: unknown) => {
+          // Not a constructor that threw: nothing to restart until a member can take it.
+          if (this.core.state !== 'dead') this.core.die(new ActorDiedError(this.core, 'no member of the cluster could host it', e));
+          throw e;
+        })
+        .then(
+          (peer) =>
+            new Promise<boolean>((resolve, reject) => {
+              if (this.closed) return resolve(true);
+              this.#peer = peer;
+              peer.tenants.set(this.wid, this);
+              this.#create = { resolve, reject };
+              peer.send({
+                t: 'create',
+                aid: this.wid,
+                id: this.core.id,
+                url: this.module,
+                cls: info.className,
+                args: wireArgs,
+                ...(o.maxConcurrency !== undefined ? { maxConcurrency: o.maxConcurrency } : {}),
+                ...(o.concurrencyGroups !== undefined ? { groups: o.concurrencyGroups } : {}),
+                ...(o.resources !== undefined ? { res: { ...o.resources } } : {}),
+              });
+            }),
+        )
+        .then((built) => {
+          if (built || this.closed) return;
+          // Others took that member's resources first: place it again (placement waits for room).
+          this.#peer!.tenants.delete(this.wid);
+          this.#peer = undefined;
+          return attempt(undefined);
+        });
+    return attempt(this.chosen).then(() => this.opened());
   }
 
-  created(error: WireError | undefined): void {
+  created(error: WireError | undefined, full: boolean): void {
     const c = this.#create;
     this.#create = undefined;
-    if (error === undefined) c?.resolve();
+    if (error === undefined) c?.resolve(!full);
     else c?.reject(decodeError(error));
   }
 

@@ -27,4 +27,6 @@ export interface Executor {
   readonly queued: number;
   /** In a cluster, the member the actor lives on when that is not this process. */
   readonly node?: string | undefined;
+  /** True when the actor lives (or is being placed) on another process of the cluster. */
+  readonly elsewhere?: boolean;
 }

@@ -16,6 +16,7 @@ import { argsFromWire, encodeError, type HandleCodec, type Where } from '../wire
 import type { Output } from '../wire/endpoint.js';
 import type { CallMsg, CreateMsg, Msg } from '../wire/protocol.js';
 import { classKey } from '../cluster/module-key.js';
+import { fits } from '../cluster/resources.js';
 
 /** A member this process hosts actors for. */
 export interface HostedPeer {
@@ -28,6 +29,8 @@ export interface HostedPeer {
 export interface HostingRuntime {
   createOwned(info: ClassInfo, options: ActorOptions, args: unknown[], creator: string | undefined): object;
   hosting: NodeHosting | undefined;
+  /** What of its resources this process's actors do not hold now. */
+  readonly cluster: { info(): { readonly free: Readonly<Record<string, number>> } } | undefined;
 }
 
 interface Hosted {
@@ -71,6 +74,11 @@ export class NodeHosting {
       peer.send({ t: 'created', aid: m.aid, error: encodeError(new DefinitionNotFoundError(`this node does not host ${m.cls} of ${m.url}: its imports define ${known.length === 0 ? 'no threaded class' : known.join(', ')}`)) });
       return;
     }
+    // Two creators may place on the same free resources before either hears the other's: the first wins.
+    if (m.res !== undefined && !fits(this.runtime.cluster?.info().free ?? {}, m.res)) {
+      peer.send({ t: 'created', aid: m.aid, full: true });
+      return;
+    }
     const options: ActorOptions = {
       mode: 'threaded',
       placement: 'local',
@@ -79,6 +87,7 @@ export class NodeHosting {
       maxTaskRetries: 0,
       ...(m.maxConcurrency !== undefined ? { maxConcurrency: m.maxConcurrency } : {}),
       ...(m.groups !== undefined ? { concurrencyGroups: m.groups } : {}),
+      ...(m.res !== undefined ? { resources: m.res } : {}),
     };
     let args: unknown[];
     try {

@@ -35,6 +35,9 @@ export interface ActorOptions {
   placement?: Placement;
   /** Threaded, in a cluster: how long (ms) a creation waits for a member that can host it (default 30000). */
   placementTimeout?: number;
+  /** Threaded, in a cluster: what the actor holds while it lives on a member, e.g. `{ gpu: 1 }`; it is
+   *  placed only on a member with that much free (`--resources` of `troupe node`). */
+  resources?: Readonly<Record<string, number>>;
 }
 
 /** Where a threaded actor is built in a cluster (ActorOptions.placement). */
@@ -111,7 +114,7 @@ export const DEFAULT_CALL: ResolvedCall = Object.freeze({
 
 const ACTOR_KEYS = new Set([
   'mode', 'maxConcurrency', 'concurrencyGroups', 'name', 'getIfExists', 'maxRestarts', 'maxTaskRetries',
-  'dedicated', 'resourceLimits', 'module', 'placement', 'placementTimeout',
+  'dedicated', 'resourceLimits', 'module', 'placement', 'placementTimeout', 'resources',
 ]);
 const CALL_KEYS = new Set(['backpressure', 'concurrencyGroup', 'maxRetries', 'retryExceptions', 'maxTaskRetries', 'transfer']);
 const FUNCTION_KEYS = new Set(['backpressure', 'maxRetries', 'retryExceptions', 'mode', 'transfer', 'module']);
@@ -119,6 +122,14 @@ const PER_CALL_KEYS = ['signal', 'timeout'] as const;
 const withPerCall = (keys: Set<string>): Set<string> => new Set([...keys, ...PER_CALL_KEYS]);
 const ONE_CALL_KEYS = withPerCall(CALL_KEYS);
 const ONE_FUNCTION_CALL_KEYS = withPerCall(FUNCTION_KEYS);
+
+/** A TypeError naming `where` unless `r` is an object of resource names to finite amounts >= 0. */
+export function checkResources(where: string, r: unknown): void {
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new TypeError(`${where} must be an object of resource name to amount, e.g. { gpu: 1 }, got ${showValue(r)}`);
+  for (const [k, v] of Object.entries(r)) {
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw new TypeError(`${where}.${k} must be a finite number >= 0, got ${showValue(v)}`);
+  }
+}
 
 function fail(where: string, msg: string): never {
   throw new TypeError(`${where}: ${msg}`);
@@ -175,7 +186,8 @@ export function checkActorOptions(o: unknown, where: string): ActorOptions {
   }
   const pt = o.placementTimeout;
   if (pt !== undefined && !(typeof pt === 'number' && pt > 0)) fail(where, `placementTimeout must be a number of milliseconds > 0, got ${showValue(pt)}`);
-  for (const k of ['dedicated', 'resourceLimits', 'module', 'placement', 'placementTimeout'] as const) {
+  if (o.resources !== undefined) checkResources(`${where}: resources`, o.resources);
+  for (const k of ['dedicated', 'resourceLimits', 'module', 'placement', 'placementTimeout', 'resources'] as const) {
     if (o[k] !== undefined && mode !== 'threaded') fail(where, `${k} needs mode 'threaded'`);
   }
   if (o.resourceLimits !== undefined) {

@@ -117,6 +117,8 @@ export interface CreateMsg {
   readonly args: unknown[];
   readonly maxConcurrency?: number;
   readonly groups?: Record<string, number>;
+  /** What the actor holds while it lives there (ActorOptions.resources). */
+  readonly res?: Record<string, number>;
 }
 /** The answer to a CreateMsg. */
 export interface CreatedMsg {
@@ -124,6 +126,8 @@ export interface CreatedMsg {
   readonly aid: string;
   /** Set when the class could not be found or its constructor threw. */
   readonly error?: WireError;
+  /** Not built: the member has not the resources free (others placed there first); place it again. */
+  readonly full?: true;
 }
 /** The actor `aid` died where it was hosted (a cluster node: its worker crashed, or its code killed it);
  *  sent before the failed results of its calls, which the creator's side then drops (hosting/node.ts). */
