@@ -78,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
     resources[k] = n;
   }
   const node = await startNode({ cluster, ...(workers !== undefined ? { workers } : {}), resources, imports: values.import ?? [] });
-  process.stdout.write(`troupe node ${node.name} (${node.id}) joined cluster ${cluster.name}; it hosts ${node.classes.length === 0 ? 'no threaded class (pass --import)' : node.classes.join(', ')}\n`);
+  process.stdout.write(`troupe node ${node.name} (${node.id}) joined cluster ${cluster.name}; it hosts ${node.classes.length + node.functions.length === 0 ? 'no threaded class or function (pass --import)' : [...node.classes, ...node.functions].join(', ')}\n`);
   let stopping = false;
   const stop = () => {
     if (stopping) return;

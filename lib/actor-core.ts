@@ -141,12 +141,14 @@ export class ActorCore implements TaskHost, HandleTarget {
   }
 
   /** A call through the handle: never throws for a dead actor (the output rejects); throws TypeError for bad arguments. */
-  call(method: MethodInfo, args: unknown[], call: ResolvedCall): ObjectRef<unknown> | ObjectRefGenerator {
+  /** `resume`: for a call served for another member, the attempt it is (wire/calls.ts resumeFromWire). */
+  call(method: MethodInfo, args: unknown[], call: ResolvedCall, resume?: (task: Task) => void): ObjectRef<unknown> | ObjectRefGenerator {
     const where = () => `${this.className}.${method.name}`;
     const hasRefs = checkArgs(args, where);
     if (this.#executor.check !== undefined) args = this.#executor.check(args, where);
     if (this.#death !== undefined) return deadOutput(method, this.#death);
     const task = new Task(this, method, args, call, hasRefs);
+    resume?.(task);
     if (!task.settledOutput) this.#executor.submit(task); // settled: its signal was already aborted
     return task.output();
   }

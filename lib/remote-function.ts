@@ -43,12 +43,11 @@ export function remote<F extends (...args: any[]) => any>(
   const submit = (args: unknown[], call: ResolvedCall): ObjectRef<unknown> | ObjectRefGenerator => {
     const hasRefs = checkArgs(args, where);
     const rt = runtime();
-    const sent = at !== undefined ? rt.functions.check(args, where) : args;
-    const task = new Task(rt, callable, sent, call, hasRefs);
+    if (at !== undefined) return rt.runFunction(callable, at, rt.functions.check(args, where), call, hasRefs, false);
+    const task = new Task(rt, callable, args, call, hasRefs);
     if (task.settledOutput) return task.output(); // its signal was already aborted: it never runs
     rt.tasks.add(task);
-    if (at !== undefined) rt.functions.submit(task, at);
-    else microtask(() => void task.run(undefined));
+    microtask(() => void task.run(undefined));
     return task.output();
   };
   return {

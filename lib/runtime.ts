@@ -19,7 +19,11 @@ import type { ClassInfo } from './model/class-info.js';
 import { ActorDiedError, ActorNotFoundError, TaskCancelledError, TroupeError, actorLabel, showValue } from './errors.js';
 import { runningTask, useAsyncContext } from './context.js';
 import type { ActorOptions } from './model/options.js';
-import type { Task, TaskHost } from './task.js';
+import { Task, type TaskHost } from './task.js';
+import type { Callable } from './model/class-info.js';
+import type { Location } from './model/definitions.js';
+import type { ResolvedCall } from './model/options.js';
+import type { Output } from './wire/endpoint.js';
 import type { ActorHandle } from './types.js';
 
 /** Options of init(); unknown keys are rejected. */
@@ -109,6 +113,16 @@ export class Runtime implements ActorOwner, TaskHost {
   }
 
   /** Creates an actor owned by the actor whose code runs now, if any (Ray's fate sharing, A8). */
+  /** Runs the threaded function `at` as a task of this process (`here`: on its own pool, never elsewhere). */
+  runFunction(callable: Callable, at: Location, args: unknown[], call: ResolvedCall, hasRefs = false, here = true, resume?: (task: Task) => void): Output {
+    const task = new Task(this, callable, args, call, hasRefs);
+    resume?.(task);
+    if (task.settledOutput) return task.output(); // its signal was already aborted: it never runs
+    this.tasks.add(task);
+    this.functions.submit(task, at, here);
+    return task.output();
+  }
+
   create(info: ClassInfo, options: ActorOptions, args: unknown[]): ActorHandle<unknown> {
     return this.createOwned(info, options, args, runningTask()?.actorId);
   }
@@ -218,19 +232,28 @@ export function init(options?: InitOptions): void | Promise<void> {
   current = new Runtime(options?.workers);
   useAsyncContext(options?.asyncContext ?? false);
   if (options?.prestart) void current.pool().prestart().catch(() => {}); // a worker that fails to start fails its first call
-  if (options?.cluster !== undefined) return joinCluster(current, options.cluster);
+  if (options?.cluster !== undefined) return joinCluster(current, options.cluster, false);
+}
+
+/** @internal `troupe node`: starts the runtime and joins the cluster as a member that hosts for others
+ *  (its first heartbeat already says what it hosts). */
+export function initNode(options: { workers?: number; cluster: ClusterOptions }): Promise<void> {
+  checkClusterOptions(options.cluster);
+  init({ ...(options.workers !== undefined ? { workers: options.workers } : {}), prestart: true });
+  return joinCluster(current!, options.cluster, true);
 }
 
 /** Joins the cluster (the NATS client is loaded only now); a failed join leaves no runtime behind. */
-async function joinCluster(r: Runtime, options: ClusterOptions): Promise<void> {
+async function joinCluster(r: Runtime, options: ClusterOptions, node: boolean): Promise<void> {
   try {
-    const { Cluster } = await import('./cluster/cluster.js');
-    const c = await Cluster.join(options, r);
+    const [{ Cluster }, { NodeHosting }] = await Promise.all([import('./cluster/cluster.js'), import('./hosting/node.js')]);
+    const c = await Cluster.join(options, r, node ? (codec) => new NodeHosting(r, codec) : undefined);
     if (current !== r) {
       await c.leave(); // shut down meanwhile
       return;
     }
     r.cluster = c;
+    r.functions.router = c;
   } catch (e) {
     if (current === r) {
       current = undefined;

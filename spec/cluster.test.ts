@@ -11,8 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
-import { Actor, ActorDiedError, TaskError, actor, actorInfo, init, kill, nodes, shutdown } from '../lib/index.js';
+import { Actor, ActorDiedError, TaskError, WorkerCrashedError, actor, actorInfo, init, kill, nodes, shutdown } from '../lib/index.js';
 import { ClusterCounter } from './helpers/cluster-actors.js';
+import { napPid, squares } from './helpers/cluster-functions.js';
 import { startNats, startNode, type NatsServer, type NodeProcess } from './helpers/cluster-nodes.js';
 
 @actor()
@@ -140,6 +141,23 @@ describe('cluster on NATS', () => {
     assert.throws(() => ClusterCounter.options({ placementTimeout: 0 }), /placementTimeout must be a number of milliseconds > 0/);
     assert.throws(() => ClusterCounter.options({ placement: 'everywhere' as 'spread' }), /placement must be 'local', 'spread' or \{ node: name \}/);
     assert.throws(() => LocalCounter.options({ resources: { gpu: 1 } }), /resources needs mode 'threaded'/);
+  });
+
+  test('threaded remote functions run on a node that defines them once this pool is busy; G1 a stream from one arrives in order; a node killed mid-call fails it with WorkerCrashedError naming the node, or runs it again (maxRetries)', async () => {
+    const n7 = await node('n7', ['--import', fileURLToPath(new URL('./helpers/cluster-functions.js', import.meta.url))]);
+    await until(() => live('n7'), 5000, 'n7 in nodes()');
+    const busy = napPid.remote(3000); // this process's one worker
+    assert.equal(await napPid.remote(1), n7.pid, 'run on the one node that defines it');
+    const got: number[] = [];
+    for await (const r of squares.remote(200)) got.push(await r);
+    assert.deepEqual(got, Array.from({ length: 200 }, (_, i) => i * i));
+    const doomed = napPid.remote(60_000);
+    const moved = napPid.options({ maxRetries: 1 }).remote(300);
+    await new Promise((r) => setTimeout(r, 200));
+    n7.proc.kill('SIGKILL');
+    await assert.rejects(doomed, (e: unknown) => e instanceof WorkerCrashedError && /napPid/.test(e.message) && /n7/.test(e.message));
+    assert.equal(await moved, process.pid, 'run again on a live member: this process');
+    assert.equal(await busy, process.pid);
   });
 
   test('garbage on the cluster subjects is dropped: the nodes go on serving', async () => {

@@ -11,6 +11,7 @@ import { SerializationError, TroupeError } from '../errors.js';
 import { handleTarget } from '../handle.js';
 import type { NodeHosting } from '../hosting/node.js';
 import type { Placer } from '../executors/clustered.js';
+import type { FunctionRouter } from '../threaded/functions.js';
 import type { HandleCodec } from '../wire/codec.js';
 import { encodeBeat, readBeat, readEnvelope, readMsg } from './envelope.js';
 import { Membership, type NodeInfo } from './membership.js';
@@ -21,6 +22,8 @@ import type { MemberInfo } from './protocol.js';
 import type { ClusterOptions } from './options.js';
 import { add, minus, type Resources } from './resources.js';
 import type { Msg } from '../wire/protocol.js';
+import type { Location } from '../model/definitions.js';
+import { moduleKey } from './module-key.js';
 
 /** What a member needs of the runtime of its process. */
 export interface MemberRuntime {
@@ -43,7 +46,7 @@ const ACTS = new Set<Msg['t']>(['call', 'function', 'create', 'kill', 'ask']);
 
 const newId = () => randomBytes(8).toString('hex');
 
-export class Cluster implements Placer {
+export class Cluster implements Placer, FunctionRouter {
   readonly codec = codec;
   /** This incarnation's id: a new one after the process was cut off (a new member to the others). */
   #me = newId();
@@ -63,6 +66,9 @@ export class Cluster implements Placer {
   /** What this process offers to actors that ask for resources. */
   readonly resources: Resources;
   #classes: string[] = [];
+  #functions: string[] = [];
+  /** Each threaded function's module key across machines (undefined: it has none, so it runs here). */
+  readonly #fnModules = new Map<Location, string | undefined>();
   #subs: Subscription[] = [];
   readonly #publisher: Publisher;
   #beat: ReturnType<typeof setInterval> | undefined;
@@ -107,7 +113,8 @@ export class Cluster implements Placer {
   }
 
   /** Connects, starts heartbeats, and resolves once the members that answer at once are known. */
-  static async join(options: ClusterOptions, runtime: MemberRuntime): Promise<Cluster> {
+  /** `host`: this member is a node, hosting what `host` makes for the others from its first heartbeat on. */
+  static async join(options: ClusterOptions, runtime: MemberRuntime, host?: (codec: HandleCodec) => NodeHosting): Promise<Cluster> {
     const { connect, credsAuthenticator } = await import('@nats-io/transport-node');
     const failure = options.failureTimeout ?? 5000;
     const nc = await connect({
@@ -127,17 +134,17 @@ export class Cluster implements Placer {
       throw new TroupeError(`init: cannot connect to the NATS server(s) ${String(options.servers)}: ${(e as Error).message}`, { cause: e });
     });
     const c = new Cluster(nc, options, runtime);
+    if (host !== undefined) c.#host(host(c.codec));
     c.#start();
     // Everyone answers `who` with a heartbeat: a few heartbeats' time later the view holds the members.
     await new Promise((r) => setTimeout(r, 3 * c.heartbeatMs));
     return c;
   }
 
-  /** Makes this member a node: it hosts the classes its imports defined for other members. */
-  host(hosting: NodeHosting): void {
+  /** Makes this member a node: it hosts the classes and functions its imports defined for other members. */
+  #host(hosting: NodeHosting): void {
     this.hosting = hosting;
-    this.#classes = hosting.index();
-    this.#publishBeat();
+    ({ classes: this.#classes, functions: this.#functions } = hosting.index());
   }
 
   get me(): string {
@@ -223,6 +230,7 @@ export class Cluster implements Placer {
       free: minus(this.resources, held),
       actors,
       classes: this.#classes,
+      functions: this.#functions,
     };
   }
 
@@ -319,6 +327,32 @@ export class Cluster implements Placer {
     } catch {
       this.dropped++; // a malformed message never takes the member down
     }
+  }
+
+  /**
+   * Where the next call of threaded function `at` runs (FunctionRouter): this process's pool while it has a
+   * worker free, else the member defining it with the fewest of this process's calls in flight per worker,
+   * this pool included.
+   */
+  route(at: Location, local: number): { runner: Peer; module: string } | undefined {
+    const workers = this.runtime.workerCount();
+    if (local < workers) return undefined;
+    let module = this.#fnModules.get(at);
+    if (!this.#fnModules.has(at)) this.#fnModules.set(at, (module = moduleKey(at.url)));
+    if (module === undefined) return undefined;
+    const key = `${module}#${at.name}`;
+    let best: Peer | undefined;
+    let least = local / workers;
+    for (const m of this.membership.live()) {
+      if (!m.node || !m.functions.includes(key)) continue;
+      const p = this.peer(m.id);
+      const load = p.inFlight / Math.max(1, m.workers);
+      if (load < least) {
+        best = p;
+        least = load;
+      }
+    }
+    return best === undefined ? undefined : { runner: best, module };
   }
 
   place(core: ActorCore, key: string, chosen: string | undefined): Promise<Peer> {

@@ -3,8 +3,7 @@
 // cluster and hosts the threaded actors other members place on it, until it is stopped.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { NodeHosting } from '../hosting/node.js';
-import { init, runtime, shutdown } from '../runtime.js';
+import { initNode, runtime, shutdown } from '../runtime.js';
 import type { ClusterOptions } from './options.js';
 
 export interface NodeOptions {
@@ -18,17 +17,17 @@ export interface NodeOptions {
 export interface RunningNode {
   readonly id: string;
   readonly name: string;
-  /** The class keys it hosts. */
+  /** The class and function keys it hosts. */
   readonly classes: readonly string[];
+  readonly functions: readonly string[];
   stop(): Promise<void>;
 }
 
 export async function startNode(o: NodeOptions): Promise<RunningNode> {
   for (const m of o.imports) await import(/^[a-z]+:/.test(m) ? m : pathToFileURL(resolve(m)).href);
   const cluster = o.resources === undefined ? o.cluster : { ...o.cluster, resources: o.resources };
-  await init({ ...(o.workers !== undefined ? { workers: o.workers } : {}), prestart: true, cluster });
-  const r = runtime();
-  const c = r.cluster!;
-  c.host(new NodeHosting(r, c.codec));
-  return { id: c.me, name: c.name, classes: c.info().classes, stop: () => shutdown() };
+  await initNode({ ...(o.workers !== undefined ? { workers: o.workers } : {}), cluster });
+  const c = runtime().cluster!;
+  const { classes, functions } = c.info();
+  return { id: c.me, name: c.name, classes, functions, stop: () => shutdown() };
 }

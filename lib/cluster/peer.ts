@@ -9,6 +9,7 @@ import { encodeError, type HandleCodec, type Where } from '../wire/codec.js';
 import { Endpoint, type Host, type Output } from '../wire/endpoint.js';
 import type { CallMsg, Control, Msg, WireError } from '../wire/protocol.js';
 import type { RefHolder } from '../wire/ref-cache.js';
+import type { FunctionRunner } from '../threaded/functions.js';
 import { NatsLink, type Publisher } from './nats-link.js';
 
 /** An actor placed on the peer, as its executor (executors/clustered.ts) hears of it. */
@@ -18,8 +19,11 @@ export interface PeerTenant {
   peerDied(cause: Error): void;
 }
 
-export class Peer implements Host, RefHolder {
+export class Peer implements Host, RefHolder, FunctionRunner {
   readonly transport: NatsLink;
+  /** The threaded functions told to it (FunctionMsg), and this process's calls of them in flight there. */
+  readonly functions = new Set<number>();
+  inFlight = 0;
   readonly endpoint: Endpoint;
   /** The actors placed there, by build id. */
   readonly tenants = new Map<string, PeerTenant>();
@@ -51,8 +55,9 @@ export class Peer implements Host, RefHolder {
 
   serve(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
     const h = this.hosting();
-    if (h === undefined) throw new TroupeError(`this process hosts no actors for other members (it is not a node)`);
-    h.serve(m, args, answer);
+    if (h === undefined) throw new TroupeError(`this process hosts no actors or functions for other members (it is not a node)`);
+    if (m.fid !== undefined) h.serveFunction(this, m, args, answer);
+    else h.serve(m, args, answer);
   }
 
   control(m: Control): void {
@@ -65,6 +70,9 @@ export class Peer implements Host, RefHolder {
       }
       case 'release':
         this.hosting()?.release(m.aid);
+        return;
+      case 'function':
+        this.hosting()?.define(this, m);
         return;
       case 'created':
         this.tenants.get(m.aid)?.created(m.error, m.full === true);

@@ -21,6 +21,8 @@ export interface MemberInfo {
   readonly actors: number;
   /** Keys of the threaded classes it can host (module-key.ts), `key#Class`. */
   readonly classes: readonly string[];
+  /** Keys of the threaded functions it runs for others, `key#name`. */
+  readonly functions: readonly string[];
 }
 
 /** A heartbeat (`hb`: what the member is now; `bye`: it leaves; `who`: everyone, send yours now). */

@@ -4,17 +4,19 @@
 // peer's calls on it are served here and answered through the same link. The actor dies with the peer that
 // created it (A8). When it dies here on its own (its worker crashed, its code killed it), the peer hears it
 // first (`lost`), so that the peer's side of the actor restarts or dies as its options say (A7, its
-// budget counted there) and the failed results that follow are dropped there.
+// budget counted there) and the failed results that follow are dropped there. Threaded remote functions
+// the imports defined run here too, on this process's pool, for any member that calls them.
 import type { ActorCore } from '../actor-core.js';
 import { ActorDiedError, DefinitionNotFoundError } from '../errors.js';
-import { classInfo, type ClassInfo } from '../model/class-info.js';
+import { classInfo, isGeneratorFunction, type Callable, type ClassInfo } from '../model/class-info.js';
 import { handleTarget } from '../handle.js';
 import { lookup, registered, type Location } from '../model/definitions.js';
-import type { ActorOptions } from '../model/options.js';
-import { callFromWire } from '../wire/calls.js';
+import { DEFAULT_CALL, type ActorOptions, type ResolvedCall } from '../model/options.js';
+import { callFromWire, resumeFromWire } from '../wire/calls.js';
 import { argsFromWire, encodeError, type HandleCodec, type Where } from '../wire/codec.js';
 import type { Output } from '../wire/endpoint.js';
-import type { CallMsg, CreateMsg, Msg } from '../wire/protocol.js';
+import type { Task } from '../task.js';
+import type { CallMsg, CreateMsg, FunctionMsg, Msg } from '../wire/protocol.js';
 import { classKey } from '../cluster/module-key.js';
 import { fits } from '../cluster/resources.js';
 
@@ -28,6 +30,8 @@ export interface HostedPeer {
 /** What hosting needs of this process's runtime. */
 export interface HostingRuntime {
   createOwned(info: ClassInfo, options: ActorOptions, args: unknown[], creator: string | undefined): object;
+  /** Runs a threaded function on this process's pool, as a task of this process. */
+  runFunction(callable: Callable, at: Location, args: unknown[], call: ResolvedCall, hasRefs: boolean, here: boolean, resume: (task: Task) => void): Output;
   hosting: NodeHosting | undefined;
   /** What of its resources this process's actors do not hold now. */
   readonly cluster: { info(): { readonly free: Readonly<Record<string, number>> } } | undefined;
@@ -41,8 +45,11 @@ interface Hosted {
 }
 
 export class NodeHosting {
-  /** The classes this process can host, by key. */
+  /** The classes and the functions this process can host, by key. */
   readonly #classes = new Map<string, Location>();
+  readonly #functions = new Map<string, Location>();
+  /** The functions each member told of (FunctionMsg), by its number for them. */
+  readonly #told = new Map<HostedPeer, Map<number, Location | string>>();
   readonly #byAid = new Map<string, Hosted>();
   readonly #byCore = new Map<ActorCore, Hosted>();
 
@@ -53,13 +60,38 @@ export class NodeHosting {
     runtime.hosting = this;
   }
 
-  /** Records the threaded classes defined so far (after the start-up imports); returns their keys. */
-  index(): string[] {
-    for (const l of registered('class')) {
-      const k = classKey(l.url, l.name);
-      if (k !== undefined) this.#classes.set(k, l);
+  /** Records the threaded classes and functions defined so far (after the start-up imports); returns their keys. */
+  index(): { classes: string[]; functions: string[] } {
+    for (const [kind, into] of [['class', this.#classes], ['function', this.#functions]] as const) {
+      for (const l of registered(kind)) {
+        const k = classKey(l.url, l.name);
+        if (k !== undefined) into.set(k, l);
+      }
     }
-    return [...this.#classes.keys()];
+    return { classes: [...this.#classes.keys()], functions: [...this.#functions.keys()] };
+  }
+
+  /** A member numbers a function for its calls (FunctionMsg); one this process does not define is kept
+   *  as its key, and each call of it fails naming it. */
+  define(peer: HostedPeer, m: FunctionMsg): void {
+    let told = this.#told.get(peer);
+    if (told === undefined) this.#told.set(peer, (told = new Map()));
+    const key = `${m.url}#${m.fn}`;
+    told.set(m.fid, this.#functions.get(key) ?? key);
+  }
+
+  /** A member's call of a threaded function: it runs on this process's pool, once (retries are the caller's). */
+  serveFunction(peer: HostedPeer, m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
+    const at = this.#told.get(peer)?.get(m.fid!);
+    const fn = typeof at === 'object' ? lookup('function', at) : undefined;
+    if (typeof fn !== 'function') {
+      throw new DefinitionNotFoundError(`this node does not define the threaded function ${at ?? `number ${m.fid}`}: its imports define ${this.#functions.size === 0 ? 'no threaded function' : [...this.#functions.keys()].join(', ')}`);
+    }
+    const callable: Callable = { name: (at as Location).name, fn: fn as Callable['fn'], stream: isGeneratorFunction(fn) };
+    // With the caller's options and attempt count: a crash of this node's worker is retried here, within
+    // the same budget; a death of this whole node, by the caller.
+    const call = callFromWire(DEFAULT_CALL, m.o);
+    answer(this.runtime.runFunction(callable, at as Location, args, call, false, true, (t) => resumeFromWire(t, m.o)), `the result of ${callable.name}`);
   }
 
   get size(): number {
@@ -132,11 +164,12 @@ export class NodeHosting {
     if (method === undefined) throw new TypeError(`${core.className} has no method '${m.m}'`);
     // A call is run once here: a retry after a crash is the caller's (A7).
     const call = { ...callFromWire(method.call, m.o), maxTaskRetries: 0 };
-    answer(core.call(method, args, call), `the result of ${core.className}.${m.m}`);
+    answer(core.call(method, args, call, (t) => resumeFromWire(t, m.o)), `the result of ${core.className}.${m.m}`);
   }
 
   /** The peer is gone: the actors it created die with it (A8). */
   peerGone(peer: HostedPeer, why: string): void {
+    this.#told.delete(peer);
     for (const h of [...this.#byAid.values()]) {
       if (h.peer !== peer) continue;
       this.#forget(h);

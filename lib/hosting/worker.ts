@@ -23,7 +23,7 @@ import type { WorkerBoot } from '../threaded/boot.js';
 import { Channel } from '../threaded/channel.js';
 import { pacedCallable, WorkerFlow } from '../threaded/flow.js';
 import { JournalWriter } from '../threaded/journal.js';
-import { callFromWire } from '../wire/calls.js';
+import { callFromWire, resumeFromWire } from '../wire/calls.js';
 import { argsFromWire, encodeError, valueToWire, type Where } from '../wire/codec.js';
 import { Endpoint, type Output } from '../wire/endpoint.js';
 import type { AskMsg, CallMsg, Control, CreateMsg, SpawnRequest, WireHandle } from '../wire/protocol.js';
@@ -174,7 +174,7 @@ function functionCallable(name: string, fn: Function): Callable {
 /** Makes the worker-side task of a call; its output goes back through the endpoint (`answer`). */
 function start(m: CallMsg, args: unknown[], host: TaskHost, callable: Callable, call: ResolvedCall, answer: (out: Output, where: Where) => void): Task {
   const task = new Task(host, callable, args, call, false);
-  task.attempt = m.o?.attempt ?? 0;
+  resumeFromWire(task, m.o);
   callIds.set(task, m.id);
   const where = () => `the result of ${host.className ? `${host.className}.` : ''}${callable.name}`;
   const core = task.core;
@@ -182,9 +182,6 @@ function start(m: CallMsg, args: unknown[], host: TaskHost, callable: Callable, 
     answer(task.ref!, where);
     return task;
   }
-  // A new attempt of a stream skips what was delivered, and counts as taken only what the consumer took.
-  core.produced = m.o?.skip ?? 0;
-  core.taken = Math.min(core.produced, m.o?.taken ?? core.produced);
   answer(streams.create(core), where);
   return task;
 }

@@ -49,6 +49,16 @@ export function callFromWire(base: ResolvedCall, o: WireCall | undefined): Resol
   };
 }
 
+/** A served call that is a new attempt (A7, G12) goes on from where the caller's count is: its attempt,
+ *  and for a stream the items already delivered (skipped) and taken. Before the task is submitted. */
+export function resumeFromWire(task: Task, o: WireCall | undefined): void {
+  task.attempt = o?.attempt ?? 0;
+  const core = task.core;
+  if (core === undefined) return;
+  core.produced = o?.skip ?? 0;
+  core.taken = Math.min(core.produced, o?.taken ?? core.produced);
+}
+
 /** Settles a task from the result its peer sent. */
 export function settleFromWire(task: Task, msg: ResultMsg, wire: HandleCodec): void {
   if (msg.ok) {
