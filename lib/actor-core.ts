@@ -171,7 +171,7 @@ export class ActorCore implements TaskHost, HandleTarget {
       queued: this.queued,
       running: this.running,
       restarts: this.restarts,
-      ...(this.owner.memberName !== undefined ? { node: this.#executor.node ?? this.owner.memberName } : {}),
+      ...(this.owner.memberName === undefined ? {} : this.#executor.elsewhere !== true ? { node: this.owner.memberName } : this.#executor.node !== undefined ? { node: this.#executor.node } : {}),
     };
   }
 

@@ -115,18 +115,23 @@ export class ProducerPace {
 export class ItemPace {
   #lastAt = 0;
   #fastRun = 0;
+  #held = false;
 
   constructor(readonly pacing: Pacing) {}
 
-  /** An item was queued to leave: true if it should leave now (the producer has not shown itself fast). */
-  flushNow(): boolean {
+  /** An item was queued to leave: true if it should leave now (the producer has not shown itself fast, or
+   *  `full`: it filled the consumer's window, so nothing more comes until these are taken). The wait for
+   *  credit after a full window is the consumer's time, not the producer's: it does not make it slow. */
+  flushNow(full = false): boolean {
     const l = this.pacing.limits;
     const now = this.pacing.clock.now();
     const dt = now - this.#lastAt;
-    if (dt < l.fastItemMs) this.#fastRun++;
+    if (this.#held) this.#held = false;
+    else if (dt < l.fastItemMs) this.#fastRun++;
     else if (dt > l.slowItemMs) this.#fastRun = 0;
     this.#lastAt = now;
-    return this.#fastRun < l.fastRun;
+    this.#held = full;
+    return full || this.#fastRun < l.fastRun;
   }
 }
 

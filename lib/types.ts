@@ -57,6 +57,7 @@ export interface ActorInfo {
   readonly queued: number;
   readonly running: number;
   readonly restarts: number;
-  /** In a cluster: the member (nodes() name) the actor lives on. */
+  /** In a cluster: the member (nodes() name) the actor lives on, or is being built on; absent while no
+   *  member can take it (it waits to be placed). */
   readonly node?: string;
 }

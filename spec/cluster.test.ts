@@ -108,8 +108,21 @@ describe('cluster on NATS', () => {
     assert.equal((await local.where.remote()).pid, process.pid);
   });
 
+  test('placement { node } names where the actor is built at once; { node, soft: true } goes elsewhere when that member is not there', async () => {
+    const pinned = ClusterCounter.options({ placement: { node: 'n1' } }).remote();
+    assert.equal(actorInfo(pinned).node, 'n1', 'known as soon as it is placed, before it is built');
+    const n1 = started.find((n) => n.name === 'n1')!.pid;
+    assert.equal((await pinned.where.remote()).pid, n1);
+    const soft = ClusterCounter.options({ placement: { node: 'n1', soft: true } }).remote();
+    assert.equal((await soft.where.remote()).pid, n1);
+    const elsewhere = ClusterCounter.options({ placement: { node: 'nowhere', soft: true } }).remote();
+    assert.equal(await elsewhere.add.remote(3), 3);
+    assert.ok(['driver', 'n1', 'n2'].includes(actorInfo(elsewhere).node!), `placed on a live member: ${actorInfo(elsewhere).node}`);
+  });
+
   test('placement on a member that never appears fails after placementTimeout, naming what was asked', async () => {
     const c = ClusterCounter.options({ placement: { node: 'nowhere' }, placementTimeout: 300 }).remote();
+    assert.equal(actorInfo(c).node, undefined, 'not placed anywhere while it waits');
     await assert.rejects(c.add.remote(1), (e: unknown) => e instanceof ActorDiedError && /could host it/.test(e.message) && /nowhere/.test(e.message) && /n1/.test(e.message));
     assert.equal(actorInfo(c).state, 'dead');
   });

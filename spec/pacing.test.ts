@@ -94,6 +94,23 @@ describe('G2 pacing rules with a fake clock', () => {
     assert.equal(items.flushNow(), true);
   });
 
+  test('G10 G2 an item that fills the consumer\'s window leaves at once, and the wait for credit after it does not make the producer slow', () => {
+    const clock = new FakeClock();
+    const items = new Pacing(clock).items();
+    for (let i = 0; i < DEFAULT_PACING.fastRun; i++) {
+      clock.t += DEFAULT_PACING.fastItemMs / 10;
+      items.flushNow();
+    }
+    clock.t += DEFAULT_PACING.fastItemMs / 10;
+    assert.equal(items.flushNow(false), false, 'fast: batched');
+    clock.t += DEFAULT_PACING.fastItemMs / 10;
+    assert.equal(items.flushNow(true), true, 'the window is full: what waits must go');
+    clock.t += DEFAULT_PACING.slowItemMs * 50; // held until the consumer takes some
+    assert.equal(items.flushNow(false), false, 'still fast after the credit came: batched');
+    clock.t += DEFAULT_PACING.slowItemMs * 2; // a slow step of the producer's own
+    assert.equal(items.flushNow(false), true);
+  });
+
   test('G10 results wait together only with holdMin calls in flight, a holdShare-th of them', () => {
     const p = new Pacing(new FakeClock());
     assert.equal(p.hold(DEFAULT_PACING.holdMin - 1), 0);

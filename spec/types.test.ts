@@ -281,6 +281,7 @@ function clusterTypings(): void {
   // @ts-expect-error placement is 'local', 'spread' or { node }
   Counter.options({ placement: 'anywhere' });
   Counter.options({ resources: { gpu: 1 } });
+  Counter.options({ placement: { node: 'gpu-1', soft: true } });
   // @ts-expect-error resources are amounts
   Counter.options({ resources: { gpu: 'one' } });
   expectType<Readonly<Record<string, number>>>()(nodes()[0]!.free);

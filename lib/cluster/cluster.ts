@@ -355,6 +355,10 @@ export class Cluster implements Placer, FunctionRouter {
     return best === undefined ? undefined : { runner: best, module };
   }
 
+  nameOf(id: string): string | undefined {
+    return this.membership.info(id)?.name;
+  }
+
   place(core: ActorCore, key: string, chosen: string | undefined): Promise<Peer> {
     return this.placement.place(core, key, chosen);
   }

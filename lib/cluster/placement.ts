@@ -51,11 +51,16 @@ export class Placement {
     }
     if (!remoteOnly && fits(me.free, want)) cands.unshift({ id: undefined, name: me.name, load: me.actors / Math.max(1, me.workers) });
     let pick: Cand | undefined;
-    if (p !== undefined && typeof p === 'object') pick = cands.find((c) => c.name === p.node);
-    else if (p === 'spread') {
+    const leastLoaded = () => {
+      for (const c of cands) if (pick === undefined || c.load < pick.load) pick = c;
+    };
+    if (p !== undefined && typeof p === 'object') {
+      pick = cands.find((c) => c.name === p.node);
+      if (pick === undefined && p.soft === true) leastLoaded();
+    } else if (p === 'spread') {
       const sorted = cands.sort((a, b) => (a.id ?? '').localeCompare(b.id ?? ''));
       if (sorted.length > 0) pick = sorted[this.#turn++ % sorted.length];
-    } else for (const c of cands) if (pick === undefined || c.load < pick.load) pick = c;
+    } else leastLoaded();
     if (pick === undefined) return undefined;
     if (pick.id === undefined) return { local: true };
     const placed = this.#placed.get(pick.id) ?? { n: 0, held: {} };
@@ -109,7 +114,7 @@ export class Placement {
 
 function describe(core: ActorCore): string {
   const p = core.options.placement;
-  const where = p === undefined ? 'any member' : typeof p === 'object' ? `placement { node: '${p.node}' }` : `placement '${p}'`;
+  const where = p === undefined ? 'any member' : typeof p === 'object' ? `placement { node: '${p.node}'${p.soft ? ', soft: true' : ''} }` : `placement '${p}'`;
   const r = core.options.resources;
   return r === undefined ? where : `${where}, resources ${showResources(r)}`;
 }

@@ -16,6 +16,8 @@ import { RemoteExecutor } from './remote.js';
 /** Where the cluster places an actor (cluster.ts). */
 export interface Placer {
   readonly codec: HandleCodec;
+  /** The name of member `id` in nodes(). */
+  nameOf(id: string): string | undefined;
   /** The member to build `core` on, once one can (rejects after the placement timeout). */
   place(core: ActorCore, key: string, chosen: string | undefined): Promise<Peer>;
 }
@@ -42,7 +44,7 @@ export class ClusterExecutor extends RemoteExecutor implements PeerTenant {
   }
 
   get node(): string | undefined {
-    return this.#peer?.name;
+    return this.#peer?.name ?? (this.chosen === undefined ? undefined : this.placer.nameOf(this.chosen));
   }
 
   start(info: ClassInfo, args: unknown[]): Promise<void> {

@@ -40,8 +40,9 @@ export interface ActorOptions {
   resources?: Readonly<Record<string, number>>;
 }
 
-/** Where a threaded actor is built in a cluster (ActorOptions.placement). */
-export type Placement = 'local' | 'spread' | { readonly node: string };
+/** Where a threaded actor is built in a cluster (ActorOptions.placement). `{ node }` waits for that member
+ *  (a restart too); `{ node, soft: true }` prefers it and otherwise goes where the default would. */
+export type Placement = 'local' | 'spread' | { readonly node: string; readonly soft?: boolean };
 
 /** Node's worker resource limits (worker_threads ResourceLimits). */
 export interface ResourceLimits {
@@ -123,6 +124,12 @@ const withPerCall = (keys: Set<string>): Set<string> => new Set([...keys, ...PER
 const ONE_CALL_KEYS = withPerCall(CALL_KEYS);
 const ONE_FUNCTION_CALL_KEYS = withPerCall(FUNCTION_KEYS);
 
+function isNodePlacement(p: unknown): boolean {
+  if (p === null || typeof p !== 'object') return false;
+  const { node, soft, ...rest } = p as { node?: unknown; soft?: unknown };
+  return typeof node === 'string' && (soft === undefined || typeof soft === 'boolean') && Object.keys(rest).length === 0;
+}
+
 /** A TypeError naming `where` unless `r` is an object of resource names to finite amounts >= 0. */
 export function checkResources(where: string, r: unknown): void {
   if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new TypeError(`${where} must be an object of resource name to amount, e.g. { gpu: 1 }, got ${showValue(r)}`);
@@ -181,8 +188,8 @@ export function checkActorOptions(o: unknown, where: string): ActorOptions {
   }
   if (o.dedicated !== undefined && typeof o.dedicated !== 'boolean') fail(where, 'dedicated must be a boolean');
   const p = o.placement as unknown;
-  if (p !== undefined && p !== 'local' && p !== 'spread' && !(p !== null && typeof p === 'object' && typeof (p as { node?: unknown }).node === 'string' && Object.keys(p).length === 1)) {
-    fail(where, `placement must be 'local', 'spread' or { node: name }, got ${showValue(p)}`);
+  if (p !== undefined && p !== 'local' && p !== 'spread' && !isNodePlacement(p)) {
+    fail(where, `placement must be 'local', 'spread' or { node: name, soft?: boolean }, got ${showValue(p)}`);
   }
   const pt = o.placementTimeout;
   if (pt !== undefined && !(typeof pt === 'number' && pt > 0)) fail(where, `placementTimeout must be a number of milliseconds > 0, got ${showValue(pt)}`);

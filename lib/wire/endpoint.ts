@@ -198,7 +198,7 @@ export class Endpoint {
         // G2 across the link: the producer's next step may block this thread (a long computation, a
         // synchronous wait), and then nothing waiting here could leave. So items leave at once, before the
         // next step, until the producer has shown itself fast; then they batch (lib/pacing.ts ItemPace).
-        if (itemPace.flushNow()) t.flush();
+        if (itemPace.flushNow(core.produced - core.taken >= core.backpressure)) t.flush();
       },
       end: (error, returned) => {
         if (!open) return;
