@@ -152,7 +152,7 @@ describe('cluster on NATS', () => {
     assert.throws(() => ClusterCounter.options({ resources: { gpu: -1 } }), /ClusterCounter.*resources\.gpu must be a finite number >= 0/);
     assert.throws(() => ClusterCounter.options({ resources: 2 as unknown as Record<string, number> }), /resources must be an object of resource name to amount/);
     assert.throws(() => ClusterCounter.options({ placementTimeout: 0 }), /placementTimeout must be a number of milliseconds > 0/);
-    assert.throws(() => ClusterCounter.options({ placement: 'everywhere' as 'spread' }), /placement must be 'local', 'spread' or \{ node: name \}/);
+    assert.throws(() => ClusterCounter.options({ placement: 'everywhere' as 'spread' }), /placement must be 'local', 'spread' or \{ node: name, soft\?: boolean \}/);
     assert.throws(() => LocalCounter.options({ resources: { gpu: 1 } }), /resources needs mode 'threaded'/);
   });
 

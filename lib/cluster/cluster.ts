@@ -18,7 +18,7 @@ import { Membership, type NodeInfo } from './membership.js';
 import type { Publisher } from './nats-link.js';
 import { Peer } from './peer.js';
 import { Placement } from './placement.js';
-import type { MemberInfo } from './protocol.js';
+import type { Envelope, MemberInfo } from './protocol.js';
 import type { ClusterOptions } from './options.js';
 import { add, minus, type Resources } from './resources.js';
 import type { Msg } from '../wire/protocol.js';
@@ -45,6 +45,9 @@ const codec: HandleCodec = {
 const ACTS = new Set<Msg['t']>(['call', 'function', 'create', 'kill', 'ask']);
 
 const newId = () => randomBytes(8).toString('hex');
+
+/** How long after a reconnect a no-responders answer is not taken for a death (at most failureTimeout). */
+const RECONNECT_GRACE_MS = 2000;
 
 export class Cluster implements Placer, FunctionRouter {
   readonly codec = codec;
@@ -78,6 +81,7 @@ export class Cluster implements Placer, FunctionRouter {
   /** Cut off longer than the failure timeout: it acts on nothing more until it starts again as a new member. */
   #fenced = false;
   #inbound: Subscription[] = [];
+  #reconnectedAt = -Infinity;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -155,9 +159,21 @@ export class Cluster implements Placer, FunctionRouter {
     this.#subs.push(this.nc.subscribe(`${this.prefix}.hb`, { callback: (err, msg) => void (err === null && this.#beatIn(msg.data)) }));
     this.#subscribeInbound();
     this.#beat = setInterval(() => {
-      if (!this.#cutOff()) this.#publishBeat();
+      if (this.#cutOff()) return;
+      this.#publishBeat();
+      for (const p of this.#peers.values()) p.transport.order.resend();
     }, this.heartbeatMs);
     this.#beat.unref();
+    void this.#watchConnection();
+  }
+
+  /** After an outage, what the server may have lost is sent again at once (reliable.ts). */
+  async #watchConnection(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type !== 'reconnect') continue;
+      this.#reconnectedAt = performance.now();
+      for (const p of this.#peers.values()) p.transport.order.resend(true);
+    }
   }
 
   /** This incarnation's own subjects; what arrives on an earlier incarnation's is dropped. */
@@ -169,6 +185,8 @@ export class Cluster implements Placer, FunctionRouter {
       this.nc.subscribe(`${p}.nr.${me}.*`, {
         callback: (err, msg) => {
           if (err !== null || me !== this.#me || msg.headers?.code !== 503) return;
+          // Just after a reconnect, the others may not have subscribed again yet: not proof of a death.
+          if (performance.now() - this.#reconnectedAt < Math.min(this.failureTimeout, RECONNECT_GRACE_MS)) return;
           const to = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
           this.membership.dead(to, 'its process is gone (the NATS server says nobody serves it)');
         },
@@ -290,12 +308,17 @@ export class Cluster implements Placer, FunctionRouter {
       return;
     }
     const peer = this.peer(from);
+    // In the link's order, once each (reliable.ts): a duplicate or an early payload gives nothing yet.
+    for (const e of peer.transport.order.accept(env.s, env.a, env, data.length)) this.#take(peer, e);
+  }
+
+  #take(peer: Peer, env: Envelope): void {
     if ('ms' in env) {
       for (const m of env.ms) this.#dispatch(peer, m);
       return;
     }
     const [id, index, count] = env.c;
-    const key = `${from}:${id}`;
+    const key = `${peer.id}:${id}`;
     let parts = this.#chunks.get(key);
     if (parts === undefined) this.#chunks.set(key, (parts = new Array<Uint8Array>(count)));
     parts[index] = env.d;

@@ -2,12 +2,14 @@
 // msgpackr-encoded on its own when it is sent (a lost NATS message must not make the next one unreadable, so
 // no structures are shared across messages), messages sent in one microtask leave as one NATS message, and
 // consecutive items of one stream travel as one `items` message. A message larger than the server's
-// max_payload is cut into chunks that the receiver (Bus.receive) joins again. Every publish names a
-// no-responders subject as its reply: when nobody serves the peer's subject any more, the server says so
-// there (membership.ts declares the peer dead).
+// max_payload is cut into chunks that the receiver (cluster.ts) joins again. Every payload is numbered and
+// carries an ack, and what is lost is sent again (reliable.ts): the endpoint above sees every message once,
+// in order. Every publish names a no-responders subject as its reply: when nobody serves the peer's subject
+// any more, the server says so there (membership.ts declares the peer dead).
 import type { ItemsMsg, Msg } from '../wire/protocol.js';
 import type { Transport } from '../wire/transport.js';
-import { encodeMsg, envelopeBytes, chunkBytes } from './envelope.js';
+import { encodeMsg, envelopeBytes, chunkBytes, chunksOf, type Chunk } from './envelope.js';
+import { Reliable, type ReliabilityPolicy } from './reliable.js';
 
 /** What a link needs of the member's NATS connection. */
 export interface Publisher {
@@ -21,7 +23,11 @@ export interface Publisher {
 /** A batch leaves once it holds this many bytes, even within one microtask. */
 const BATCH_BYTES = 256 * 1024;
 
+/** What a link publishes in the link's order: messages that leave together, or one chunk. */
+type Payload = readonly Uint8Array[] | Chunk;
+
 export class NatsLink implements Transport {
+  readonly order: Reliable<Payload>;
   /** Encoded messages waiting to leave together. */
   #parts: Uint8Array[] = [];
   #bytes = 0;
@@ -37,7 +43,20 @@ export class NatsLink implements Transport {
     readonly subject: string,
     /** Where the server tells that nobody serves `subject`. */
     readonly noResponders: string,
-  ) {}
+    policy?: ReliabilityPolicy,
+  ) {
+    this.order = new Reliable<Payload>(
+      {
+        stamp: (p, seq, ack) => ('d' in p ? chunkBytes(pub.me, seq, ack, p) : envelopeBytes(pub.me, seq, ack, p)),
+        publish: (bytes) => {
+          if (!this.closed) pub.publish(subject, bytes, noResponders);
+        },
+        ackAlone: (ack) => this.#unordered(ack),
+        now: () => performance.now(),
+      },
+      policy,
+    );
+  }
 
   /** Buffers to transfer are copied: bytes cross a network anyway. */
   send(m: Msg): void {
@@ -62,9 +81,10 @@ export class NatsLink implements Transport {
     this.#endRun();
     if (this.#parts.length === 0 || this.closed) return;
     const parts = this.#parts;
+    const bytes = this.#bytes;
     this.#parts = [];
     this.#bytes = 0;
-    this.pub.publish(this.subject, envelopeBytes(this.pub.me, parts), this.noResponders);
+    this.order.send(parts, bytes);
   }
 
   /** A NATS connection keeps the process alive while it is open (shutdown() closes it). */
@@ -72,13 +92,19 @@ export class NatsLink implements Transport {
 
   /** An empty message: the server answers on the no-responders subject if nobody serves the peer. */
   probe(): void {
-    if (!this.closed) this.pub.publish(this.subject, envelopeBytes(this.pub.me, []), this.noResponders);
+    this.#unordered(this.order.received);
+  }
+
+  /** A payload outside the order (sequence 0): an ack alone, or a probe. */
+  #unordered(ack: number): void {
+    if (!this.closed) this.pub.publish(this.subject, envelopeBytes(this.pub.me, 0, ack, []), this.noResponders);
   }
 
   close(): void {
     this.closed = true;
     this.#parts = [];
     this.#run = undefined;
+    this.order.close();
   }
 
   #endRun(): void {
@@ -89,11 +115,11 @@ export class NatsLink implements Transport {
   }
 
   #add(b: Uint8Array): void {
-    const limit = this.pub.maxPayload - 64; // the envelope's own bytes
+    const limit = this.pub.maxPayload - 256; // the envelope's own bytes
     if (b.length > limit) {
       this.flush();
       const id = this.#chunkIds++;
-      for (const c of chunkBytes(this.pub.me, id, b, limit)) this.pub.publish(this.subject, c, this.noResponders);
+      for (const c of chunksOf(id, b, limit)) this.order.send(c, c.d.length);
       return;
     }
     if (this.#bytes + b.length > Math.min(limit, BATCH_BYTES)) this.flush();

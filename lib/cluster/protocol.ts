@@ -32,7 +32,9 @@ export type Beat =
   | { readonly t: 'who'; readonly id: string };
 
 /** Link messages from member `f` to the member whose subject it is on: messages in order, or one chunk of
- *  a message larger than the server's max_payload (`c`: which message, chunk index, chunk count). */
+ *  a message larger than the server's max_payload (`c`: which message, chunk index, chunk count). `s` is
+ *  its place in the link's order (0: outside it, as an ack alone or a probe), `a` the sender's ack of what
+ *  it received in order (cluster/reliable.ts). */
 export type Envelope =
-  | { readonly f: string; readonly ms: Msg[] }
-  | { readonly f: string; readonly c: readonly [msg: number, index: number, count: number]; readonly d: Uint8Array };
+  | { readonly f: string; readonly s: number; readonly a: number; readonly ms: Msg[] }
+  | { readonly f: string; readonly s: number; readonly a: number; readonly c: readonly [msg: number, index: number, count: number]; readonly d: Uint8Array };
