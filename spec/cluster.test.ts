@@ -173,6 +173,20 @@ describe('cluster on NATS', () => {
     assert.equal(await busy, process.pid);
   });
 
+  test('A10 handles cross processes: an actor on a node calls, streams from and kills actors it was handed, wherever they live; a handle back at its owner is its own', async () => {
+    const here = ClusterCounter.options({ placement: 'local' }).remote(100);
+    const there = ClusterCounter.options({ placement: { node: 'n2' } }).remote(200);
+    const caller = ClusterCounter.options({ placement: { node: 'n1' } }).remote();
+    assert.equal(await caller.addVia.remote(here, 1), 101, 'n1 calls an actor on the driver');
+    assert.equal(await caller.addVia.remote(there, 2), 202, 'n1 calls an actor on n2 (through its owner)');
+    assert.equal(await here.add.remote(0), 101);
+    assert.deepEqual(await caller.firstOf.remote(there, 5), [0, 1, 2, 3, 4], 'G1 a stream through a handle, in order');
+    assert.equal(await caller.echo.remote(here), here, 'the same handle, back at its owner');
+    await caller.killVia.remote(there);
+    await assert.rejects(there.add.remote(1), ActorDiedError);
+    await assert.rejects(caller.addVia.remote(there, 1), (e: unknown) => e instanceof TaskError && (e.cause as Error).name === 'ActorDiedError');
+  });
+
   test('garbage on the cluster subjects is dropped: the nodes go on serving', async () => {
     const c = ClusterCounter.options({ placement: { node: 'n1' } }).remote();
     assert.equal(await c.add.remote(1), 1);

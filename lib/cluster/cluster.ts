@@ -17,6 +17,7 @@ import { encodeBeat, readBeat, readEnvelope, readMsg } from './envelope.js';
 import { Membership, type NodeInfo } from './membership.js';
 import type { Publisher } from './nats-link.js';
 import { Peer } from './peer.js';
+import { ClusterHandles } from './handles.js';
 import { Placement } from './placement.js';
 import type { Envelope, MemberInfo } from './protocol.js';
 import type { ClusterOptions } from './options.js';
@@ -31,15 +32,6 @@ export interface MemberRuntime {
   workerCount(): number;
 }
 
-/** Handles do not cross between processes yet: a clear error at the call instead of a silent copy. */
-const codec: HandleCodec = {
-  writeHandle: (o) => {
-    const t = handleTarget(o);
-    if (t !== undefined) throw new SerializationError(`is a handle to ${t.className}: actor handles cannot be passed to an actor on another process yet`);
-    return undefined;
-  },
-  readIn: (v) => v,
-};
 
 /** Messages that make the receiver run something (a fenced process drops them). */
 const ACTS = new Set<Msg['t']>(['call', 'function', 'create', 'kill', 'ask']);
@@ -50,7 +42,7 @@ const newId = () => randomBytes(8).toString('hex');
 const RECONNECT_GRACE_MS = 2000;
 
 export class Cluster implements Placer, FunctionRouter {
-  readonly codec = codec;
+  readonly codec: ClusterHandles;
   /** This incarnation's id: a new one after the process was cut off (a new member to the others). */
   #me = newId();
   readonly prefix: string;
@@ -104,10 +96,17 @@ export class Cluster implements Placer, FunctionRouter {
       cutOff: () => this.#cutOff(),
     });
     this.placement = new Placement(this);
-    const cluster = this;
+    const self = this;
+    this.codec = new ClusterHandles({
+      get me() {
+        return self.me;
+      },
+      actors: runtime.actors,
+      peer: (id) => self.peer(id),
+    });
     this.#publisher = {
       get me() {
-        return cluster.#me;
+        return self.#me;
       },
       maxPayload: nc.info?.max_payload ?? 1024 * 1024,
       publish: (subject, data, reply) => {
@@ -286,7 +285,7 @@ export class Cluster implements Placer, FunctionRouter {
     let p = this.#peers.get(id);
     if (p === undefined) {
       const name = this.membership.info(id)?.name ?? id;
-      p = new Peer(id, name, this.#publisher, { to: `${this.prefix}.in.${id}`, noResponders: `${this.prefix}.nr.${this.me}.${id}` }, codec, () => this.hosting);
+      p = new Peer(id, name, this.#publisher, { to: `${this.prefix}.in.${id}`, noResponders: `${this.prefix}.nr.${this.me}.${id}` }, this.codec, () => this.hosting, this.runtime.actors);
       this.#peers.set(id, p);
     }
     return p;

@@ -3,7 +3,11 @@
 // actors it places here (hosting/node.ts), `created`/`lost` of those placed there. When it dies, its
 // tenants crash (and restart elsewhere, A7), the calls in flight to it are lost, and the actors it created
 // here die with it (A8).
-import { TroupeError } from '../errors.js';
+import type { ActorCore } from '../actor-core.js';
+import { ActorDiedError, TroupeError } from '../errors.js';
+import { serveActor } from '../hosting/main.js';
+import type { RemoteHandles } from '../wire/remote-handles.js';
+import type { ClusterHandles } from './handles.js';
 import type { NodeHosting } from '../hosting/node.js';
 import { encodeError, type HandleCodec, type Where } from '../wire/codec.js';
 import { Endpoint, type Host, type Output } from '../wire/endpoint.js';
@@ -25,6 +29,8 @@ export class Peer implements Host, RefHolder, FunctionRunner {
   readonly functions = new Set<number>();
   inFlight = 0;
   readonly endpoint: Endpoint;
+  /** Handles to the actors it owns, whose calls go to it (cluster/handles.ts). */
+  readonly handles: RemoteHandles;
   /** The actors placed there, by build id. */
   readonly tenants = new Map<string, PeerTenant>();
   /** Values of refs are sent with every call across processes (no ref is kept there yet). */
@@ -36,11 +42,14 @@ export class Peer implements Host, RefHolder, FunctionRunner {
     public name: string,
     pub: Publisher,
     subjects: { readonly to: string; readonly noResponders: string },
-    codec: HandleCodec,
+    codec: ClusterHandles,
     readonly hosting: () => NodeHosting | undefined,
+    /** The actors this process owns: calls through handles to them are served on them. */
+    readonly owned: ReadonlyMap<string, ActorCore>,
   ) {
     this.transport = new NatsLink(pub, subjects.to, subjects.noResponders);
     this.endpoint = new Endpoint(this.transport, codec, this);
+    this.handles = codec.forPeer(this);
   }
 
   get label(): string {
@@ -55,6 +64,13 @@ export class Peer implements Host, RefHolder, FunctionRunner {
 
   serve(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
     const h = this.hosting();
+    if (m.fid === undefined && (h === undefined || !h.hosts(m.aid!))) {
+      // A call through a handle to an actor this process owns.
+      const core = this.owned.get(m.aid!);
+      if (core === undefined) throw new ActorDiedError({ id: m.aid!, className: 'actor' }, 'it is no longer alive');
+      serveActor(core, m, args, answer);
+      return;
+    }
     if (h === undefined) throw new TroupeError(`this process hosts no actors or functions for other members (it is not a node)`);
     if (m.fid !== undefined) h.serveFunction(this, m, args, answer);
     else h.serve(m, args, answer);
@@ -73,6 +89,9 @@ export class Peer implements Host, RefHolder, FunctionRunner {
         return;
       case 'function':
         this.hosting()?.define(this, m);
+        return;
+      case 'kill':
+        this.owned.get(m.aid)?.kill(m.noRestart);
         return;
       case 'created':
         this.tenants.get(m.aid)?.created(m.error, m.full === true);

@@ -7,7 +7,7 @@ import { classInfo, type ClassInfo, type MethodInfo } from '../model/class-info.
 import { lookup } from '../model/definitions.js';
 import type { ActorCore } from '../actor-core.js';
 import { ActorDiedError, DefinitionNotFoundError, TroupeError } from '../errors.js';
-import { handleTarget } from '../handle.js';
+import { handleTarget, type HandleTarget } from '../handle.js';
 import type { ActorOptions, ResolvedCall } from '../model/options.js';
 import { callFromWire } from '../wire/calls.js';
 import { argsFromWire, isWireHandle, mapWireHandles, type HandleCodec, type Where } from '../wire/codec.js';
@@ -25,6 +25,11 @@ export interface MainSide {
 }
 
 export class MainHost implements HandleCodec, CallRouter {
+  /** Handles this thread holds to actors of other processes (a cluster), given on to workers: a worker's
+   *  calls on them are relayed (their ids here are `r<n>`). */
+  readonly #relayed = new Map<string, { readonly handle: object; readonly target: HandleTarget }>();
+  readonly #relayIds = new WeakMap<object, string>();
+
   constructor(readonly side: MainSide) {}
 
   get actors(): ReadonlyMap<string, ActorCore> {
@@ -32,36 +37,34 @@ export class MainHost implements HandleCodec, CallRouter {
   }
 
   readonly writeHandle = (o: object): WireHandle | undefined => {
-    const core = handleTarget(o) as ActorCore | undefined;
-    if (core === undefined) return isWireHandle(o) ? o : undefined;
-    const groups = [...core.groups.keys()].filter((g): g is string => g !== undefined);
-    return {
-      $troupeHandle: core.id,
-      className: core.className,
-      methods: [...core.methods.values()].map(wireMethod),
-      mode: core.options.mode ?? 'sync',
-      ...(groups.length > 0 ? { groups } : {}),
-    };
+    const t = handleTarget(o);
+    if (t === undefined) return isWireHandle(o) ? o : undefined;
+    if (t.kind !== 'foreign') return wireHandleOf(t as ActorCore);
+    let id = this.#relayIds.get(o);
+    if (id === undefined) {
+      this.#relayIds.set(o, (id = `r${this.#relayed.size + 1}`));
+      this.#relayed.set(id, { handle: o, target: t });
+    }
+    const groups = [...t.groups.keys()].filter((g): g is string => g !== undefined);
+    return { $troupeHandle: id, className: t.className, methods: [...t.methods.values()].map(wireMethod), mode: 'threaded', ...(groups.length > 0 ? { groups } : {}) };
   };
 
   readIn(v: unknown): unknown {
     return mapWireHandles(v, (h) => {
-      const core = this.actors.get(h.$troupeHandle);
-      if (core === undefined) throw new TroupeError(`a handle to ${h.className}#${h.$troupeHandle} came back from a worker, but that actor is no longer alive`);
-      return core.handle;
+      const back = this.actors.get(h.$troupeHandle)?.handle ?? this.#relayed.get(h.$troupeHandle)?.handle;
+      if (back === undefined) throw new TroupeError(`a handle to ${h.className}#${h.$troupeHandle} came back from a worker, but that actor is no longer alive`);
+      return back;
     });
   }
 
   serve(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
-    const core = this.actors.get(m.aid!);
-    if (core === undefined) throw new ActorDiedError({ id: m.aid!, className: 'actor' }, 'it is no longer alive');
-    const method = core.methods.get(m.m!);
-    if (method === undefined) throw new TypeError(`${core.className} has no method '${m.m}'`);
-    answer(core.call(method, args, callOutCall(method, m.o)), `the result of ${core.className}.${m.m}`);
+    const target: HandleTarget | undefined = this.actors.get(m.aid!) ?? this.#relayed.get(m.aid!)?.target;
+    if (target === undefined) throw new ActorDiedError({ id: m.aid!, className: 'actor' }, 'it is no longer alive');
+    serveActor(target, m, args, answer);
   }
 
   kill(m: KillMsg): void {
-    this.actors.get(m.aid)?.kill(m.noRestart);
+    (this.actors.get(m.aid) ?? this.#relayed.get(m.aid)?.target)?.kill(m.noRestart);
   }
 
   /** An actor of a worker's own died: the threaded actors its code created die with it (A8). */
@@ -77,8 +80,8 @@ export class MainHost implements HandleCodec, CallRouter {
   ask(msg: AskMsg): unknown {
     if (msg.create !== undefined) return this.#spawn(msg.create);
     if (msg.info !== undefined) {
-      const core = this.actors.get(msg.info);
-      return core?.actorInfo() ?? null;
+      const target = this.actors.get(msg.info) ?? this.#relayed.get(msg.info)?.target;
+      return target?.actorInfo() ?? null;
     }
     const core = msg.name === undefined ? undefined : this.side.names.get(msg.name);
     return core === undefined ? null : this.writeHandle(core.handle);
@@ -96,6 +99,26 @@ export class MainHost implements HandleCodec, CallRouter {
     if (known !== undefined) return make(known);
     return import(r.url).then(() => make(lookup('class', { url: r.url, name: r.cls })));
   }
+}
+
+/** Serves a call made through a handle, from a worker or another process: on the actor, with the options
+ *  that crossed. */
+export function serveActor(target: HandleTarget, m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
+  const method = target.methods.get(m.m!);
+  if (method === undefined) throw new TypeError(`${target.className} has no method '${m.m}'`);
+  answer(target.call(method, args, callOutCall(method, m.o)), `the result of ${target.className}.${m.m}`);
+}
+
+/** What a handle to `core` is on the wire. */
+export function wireHandleOf(core: ActorCore): WireHandle {
+  const groups = [...core.groups.keys()].filter((g): g is string => g !== undefined);
+  return {
+    $troupeHandle: core.id,
+    className: core.className,
+    methods: [...core.methods.values()].map(wireMethod),
+    mode: core.options.mode ?? 'sync',
+    ...(groups.length > 0 ? { groups } : {}),
+  };
 }
 
 /** A method as a handle carries it: name, whether it streams, and a stream's default backpressure. */

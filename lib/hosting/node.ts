@@ -156,6 +156,11 @@ export class NodeHosting {
     h.core.kill(true);
   }
 
+  /** Whether `aid` is an actor built here for a member (not one this process owns). */
+  hosts(aid: string): boolean {
+    return this.#byAid.has(aid);
+  }
+
   serve(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
     const h = this.#byAid.get(m.aid!);
     if (h === undefined) throw new ActorDiedError({ id: m.aid!, className: 'actor' }, 'it is not hosted here any more');

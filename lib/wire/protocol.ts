@@ -29,6 +29,8 @@ export interface WireHandle {
   readonly groups?: readonly string[];
   /** The actor's mode, for actorInfo() of a handle whose actor is gone. */
   readonly mode?: 'sync' | 'async' | 'threaded';
+  /** Between processes of a cluster: the member that owns the actor (its calls go there). */
+  readonly o?: string;
 }
 
 /** Call options as they cross: retryExceptions is sent as error class names (classes cannot cross). */

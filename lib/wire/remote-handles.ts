@@ -21,6 +21,8 @@ export interface HandleLink {
   kill(aid: string, noRestart: boolean): void;
   /** The actor's info; null once it is gone. */
   info(w: WireHandle): ActorInfo | null;
+  /** A call through handle `w` failed with `e` (the link may learn from it that the actor died). */
+  failed?(w: WireHandle, e: Error): void;
 }
 
 export class RemoteHandles implements HandleCodec {
@@ -35,12 +37,25 @@ export class RemoteHandles implements HandleCodec {
   /** The last call still waiting for its ref arguments: the next one leaves after it. */
   #chain: Promise<void> | undefined;
 
-  constructor(readonly link: HandleLink) {}
+  /** `codec`: how the values of calls and results cross (default: this, handles of the link alone). */
+  constructor(
+    readonly link: HandleLink,
+    codec?: HandleCodec,
+  ) {
+    this.#codec = codec ?? this;
+  }
+
+  readonly #codec: HandleCodec;
 
   readonly writeHandle = (o: object): WireHandle | undefined => (isWireHandle(o) ? o : this.#wireOf.get(o));
 
   readIn(v: unknown): unknown {
     return mapWireHandles(v, (w) => this.handle(w));
+  }
+
+  /** The wire form of a handle this made, else undefined. */
+  wireOf(o: object): WireHandle | undefined {
+    return this.#wireOf.get(o);
   }
 
   /** The one handle here to the actor `w` stands for. */
@@ -114,12 +129,16 @@ export class RemoteHandles implements HandleCodec {
     const pending: Pending = {
       label: `${w.className}#${w.$troupeHandle}.${method.name}`,
       result: (m: ResultMsg) => {
-        if (m.ok) settle(undefined, valueFromWire(m.v, this));
-        else settle(m.app ? new TaskError(site, decodeError(m.e!)) : decodeError(m.e!));
+        if (m.ok) settle(undefined, valueFromWire(m.v, this.#codec));
+        else {
+          const e = m.app ? new TaskError(site, decodeError(m.e!)) : decodeError(m.e!);
+          this.link.failed?.(w, e);
+          settle(e);
+        }
       },
       items: (m) => {
         if (done) return;
-        for (const v of m.vs) core!.push(valueFromWire(v, this));
+        for (const v of m.vs) core!.push(valueFromWire(v, this.#codec));
       },
       retried: () => {},
       lost: (cause) => settle(cause),
@@ -130,7 +149,7 @@ export class RemoteHandles implements HandleCodec {
     if (call.transfer) o.transfer = true;
     const send = (resolved: unknown[]) => {
       if (done) return; // cancelled while its ref arguments resolved: it never leaves
-      const wireArgs = resolved.map((a, i) => valueToWire(a, `argument ${i}`, this.writeHandle));
+      const wireArgs = resolved.map((a, i) => valueToWire(a, `argument ${i}`, this.#codec.writeHandle));
       const msg: { -readonly [K in keyof CallMsg]: CallMsg[K] } = { t: 'call', id: ep.nextId(), aid: w.$troupeHandle, m: method.name, args: wireArgs };
       if (Object.keys(o).length > 0) msg.o = o;
       id = msg.id;

@@ -3,7 +3,7 @@
 // No top-level side effects beyond the decorators.
 import { appendFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
-import { Actor, actor, method } from '../../lib/index.js';
+import { Actor, actor, kill, method, type ActorHandle } from '../../lib/index.js';
 
 @actor({ mode: 'threaded' })
 export class ClusterCounter extends Actor {
@@ -22,6 +22,19 @@ export class ClusterCounter extends Actor {
   }
   echo<T>(v: T): T {
     return v;
+  }
+  /** Calls the actor behind a handle it was given (A10, across processes). */
+  async addVia(h: ActorHandle<ClusterCounter>, k: number): Promise<number> {
+    return await h.add.remote(k);
+  }
+  /** Takes the first `n` items of another actor's stream, through a handle. */
+  async firstOf(h: ActorHandle<ClusterCounter>, n: number): Promise<number[]> {
+    const out: number[] = [];
+    for await (const r of h.count.remote(n)) out.push(await r);
+    return out;
+  }
+  killVia(h: ActorHandle<ClusterCounter>): void {
+    kill(h);
   }
   /** Leaves a mark outside every process (a file): proof of whether a call ran at all. */
   mark(path: string, tag: string): string {

@@ -1,0 +1,73 @@
+// Actor handles between the processes of a cluster (A10). A handle leaves as its actor's id, methods and
+// owner: the member whose runtime holds the actor (its creator, which counts its restarts and knows where it
+// lives now). A handle received from anyone is a handle whose calls go to that owner, which runs them on
+// the actor, wherever the actor lives (on the owner's pool or placed on a node: the owner's executor sends
+// them on). A handle that comes back to its owner is the owner's own handle again.
+import type { ActorCore } from '../actor-core.js';
+import { ActorDiedError, TroupeError } from '../errors.js';
+import { handleTarget } from '../handle.js';
+import { wireHandleOf } from '../hosting/main.js';
+import type { ActorInfo } from '../types.js';
+import { isWireHandle, mapWireHandles, type HandleCodec } from '../wire/codec.js';
+import type { WireHandle } from '../wire/protocol.js';
+import { RemoteHandles } from '../wire/remote-handles.js';
+import type { Peer } from './peer.js';
+
+/** What the cluster's handles need of their process. */
+export interface HandleSide {
+  readonly me: string;
+  readonly actors: ReadonlyMap<string, ActorCore>;
+  peer(id: string): Peer;
+}
+
+export class ClusterHandles implements HandleCodec {
+  /** The owner of each handle made here for an actor of another member. */
+  readonly #ownerOf = new WeakMap<object, string>();
+
+  constructor(readonly side: HandleSide) {}
+
+  /** The handles of actors owned by member `peer`, whose calls go through its link. */
+  forPeer(peer: Peer): RemoteHandles {
+    const dead = new Set<string>();
+    return new RemoteHandles(
+      {
+        endpoint: peer.endpoint,
+        kill: (aid, noRestart) => peer.send({ t: 'kill', aid, noRestart }),
+        // What this process knows without asking: gone once its owner is, or once a call said it died.
+        info: (w): ActorInfo | null =>
+          peer.dead || dead.has(w.$troupeHandle)
+            ? null
+            : { id: w.$troupeHandle, name: undefined, className: w.className, mode: w.mode ?? 'threaded', state: 'open', queued: 0, running: 0, restarts: 0 },
+        failed: (w, e) => {
+          if (e instanceof ActorDiedError) dead.add(w.$troupeHandle);
+        },
+      },
+      this,
+    );
+  }
+
+  readonly writeHandle = (o: object): WireHandle | undefined => {
+    if (isWireHandle(o)) return o;
+    const t = handleTarget(o);
+    if (t === undefined) return undefined;
+    // An actor of this process's own (a dead one too: calls through the handle then fail with ActorDiedError).
+    if (t.kind !== 'foreign') return { ...wireHandleOf(t as ActorCore), o: this.side.me };
+    const owner = this.#ownerOf.get(o);
+    if (owner !== undefined) return this.side.peer(owner).handles.wireOf(o);
+    throw new TroupeError(`a handle to ${t.className} given to this process by one of its workers cannot be passed to another process`);
+  };
+
+  readIn(v: unknown): unknown {
+    return mapWireHandles(v, (w) => {
+      if (w.o === undefined) throw new TroupeError(`a handle to ${w.className} came without its owner`);
+      if (w.o === this.side.me) {
+        const core = this.side.actors.get(w.$troupeHandle);
+        if (core === undefined) throw new ActorDiedError({ id: w.$troupeHandle, className: w.className }, 'a handle to it came back to its owner, but it is no longer alive');
+        return core.handle;
+      }
+      const h = this.side.peer(w.o).handles.handle(w);
+      this.#ownerOf.set(h, w.o);
+      return h;
+    });
+  }
+}
