@@ -187,6 +187,16 @@ describe('cluster on NATS', () => {
     await assert.rejects(caller.addVia.remote(there, 1), (e: unknown) => e instanceof TaskError && (e.cause as Error).name === 'ActorDiedError');
   });
 
+  test('A8 an actor on a node creates actors of its own; their handles reach the driver, and they die with their creator', async () => {
+    const parent = ClusterCounter.options({ placement: { node: 'n1' } }).remote();
+    const child = await parent.spawnChild.remote(7);
+    assert.equal(await child.add.remote(1), 8, 'called from the driver, through its owner n1');
+    assert.equal(await parent.addVia.remote(child, 1), 9);
+    kill(parent);
+    await until(() => actorInfo(parent).state === 'dead', 5000, 'the parent dead');
+    await assert.rejects(child.add.remote(1), ActorDiedError);
+  });
+
   test('garbage on the cluster subjects is dropped: the nodes go on serving', async () => {
     const c = ClusterCounter.options({ placement: { node: 'n1' } }).remote();
     assert.equal(await c.add.remote(1), 1);

@@ -33,6 +33,12 @@ export class ClusterCounter extends Actor {
     for await (const r of h.count.remote(n)) out.push(await r);
     return out;
   }
+  /** Creates an actor of its own (it dies with this one, A8) and hands it out. */
+  async spawnChild(start: number): Promise<ActorHandle<ClusterCounter>> {
+    const child = ClusterCounter.remote(start);
+    await child.add.remote(0);
+    return child;
+  }
   killVia(h: ActorHandle<ClusterCounter>): void {
     kill(h);
   }
