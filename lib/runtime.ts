@@ -81,7 +81,7 @@ export class Runtime implements ActorOwner, TaskHost {
     const c = this.cluster;
     const mod = c === undefined || core.info.module === undefined ? undefined : moduleKey(core.info.module);
     if (c !== undefined && mod !== undefined) {
-      const choice = c.placement.choose(core, `${mod}#${core.className}`);
+      const choice = c.placement.choose(core.options, `${mod}#${core.className}`);
       if (choice === undefined || !choice.local) return new ClusterExecutor(core, c, mod, choice?.id);
     }
     return new ThreadedExecutor(core, this.pool(), this.wire, core.info.module);
@@ -127,12 +127,18 @@ export class Runtime implements ActorOwner, TaskHost {
     return this.createOwned(info, options, args, runningTask()?.actorId);
   }
 
-  /** Creates an actor that dies when `creator` dies (undefined: it lives until killed). */
-  createOwned(info: ClassInfo, options: ActorOptions, args: unknown[], creator: string | undefined): ActorHandle<unknown> {
+  /** Creates an actor that dies when `creator` dies (undefined: it lives until killed). `id`: the id it
+   *  is given (a detached actor's, chosen by the member that asked for it). */
+  createOwned(info: ClassInfo, options: ActorOptions, args: unknown[], creator: string | undefined, id?: string): ActorHandle<unknown> {
     if (options.mode === 'threaded') {
       if (info.module === undefined) throw new TroupeError(`${info.className}: cannot tell which module defines the class; pass module: import.meta.url to @actor`);
       // The pool is the main thread's: it builds the actor, owned by the creator here (hosting/worker.ts).
       if (!isMainThread) return this.createElsewhere!(info, options, args, creator) as ActorHandle<unknown>;
+    }
+    if (options.lifetime === 'detached') {
+      // Owned by the node that builds it, not by its creator: it outlives this process.
+      if (this.cluster === undefined) throw new TroupeError(`${info.className}: lifetime 'detached' needs a cluster (init({ cluster })): without one, nothing outlives this process`);
+      return this.cluster.spawnDetached(info, options, args) as ActorHandle<unknown>;
     }
     const name = options.name;
     if (name !== undefined) {
@@ -142,7 +148,7 @@ export class Runtime implements ActorOwner, TaskHost {
         throw new TroupeError(`the actor name '${name}' is taken by ${actorLabel(existing)}; pass getIfExists: true to get that actor`);
       }
     }
-    const core = new ActorCore(this, `${this.#idPrefix}${this.#nextId++}`, info, options, args, creator);
+    const core = new ActorCore(this, id ?? `${this.#idPrefix}${this.#nextId++}`, info, options, args, creator);
     this.actors.set(core.id, core);
     if (creator !== undefined) {
       let kids = this.#created.get(creator);

@@ -197,6 +197,33 @@ describe('cluster on NATS', () => {
     await assert.rejects(child.add.remote(1), ActorDiedError);
   });
 
+  test("lifetime 'detached': built on a node that owns it; it outlives its creator's shutdown() and SIGKILL, while the creator's own actors die", async () => {
+    const d = ClusterCounter.options({ lifetime: 'detached', placement: { node: 'n1' } }).remote(5);
+    assert.equal(await d.add.remote(1), 6, 'called at once, built on n1');
+    assert.equal((await d.where.remote()).pid, started.find((n) => n.name === 'n1')!.pid);
+    assert.equal(actorInfo(d).node, 'n1');
+    assert.throws(() => ClusterCounter.options({ lifetime: 'detached', placement: { node: 'nowhere' } }).remote(), /no live node can host this detached actor now \(placement \{ node: 'nowhere' \}\)/);
+    const n8 = await node('n8');
+    await until(() => live('n8'), 5000, 'n8 in nodes()');
+    const count = () => nodes().find((n) => n.name === 'n8' && n.alive)?.actors;
+    const script = fileURLToPath(new URL('./helpers/cluster-driver-script.js', import.meta.url));
+    for (const how of ['--shutdown', 'detached']) {
+      const child = spawn(process.execPath, [script, nats.url, CLUSTER, String(FAILURE_MS), 'n8', how], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const gone = new Promise((r) => child.once('exit', r));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.once('data', () => resolve());
+        child.once('exit', (code) => reject(new Error(`the second driver exited (${code}) before it was ready`)));
+      });
+      if (how === 'detached') child.kill('SIGKILL');
+      await gone;
+    }
+    // Each driver left one detached actor on n8; their own actors died with them.
+    await until(() => count() === 2, FAILURE_MS + 5000, "n8 keeping the two detached actors, and only those");
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(count(), 2);
+    n8.proc.kill('SIGKILL');
+  });
+
   test('garbage on the cluster subjects is dropped: the nodes go on serving', async () => {
     const c = ClusterCounter.options({ placement: { node: 'n1' } }).remote();
     assert.equal(await c.add.remote(1), 1);

@@ -25,6 +25,11 @@ import { add, minus, type Resources } from './resources.js';
 import type { Msg } from '../wire/protocol.js';
 import type { Location } from '../model/definitions.js';
 import { moduleKey } from './module-key.js';
+import { groupLimits, methodsFor, type ClassInfo } from '../model/class-info.js';
+import type { ActorOptions } from '../model/options.js';
+import { checkWireArgs } from '../wire/calls.js';
+import { wireHandleFrom } from '../hosting/main.js';
+import { describeWanted } from './placement.js';
 
 /** What a member needs of the runtime of its process. */
 export interface MemberRuntime {
@@ -375,6 +380,39 @@ export class Cluster implements Placer, FunctionRouter {
       }
     }
     return best === undefined ? undefined : { runner: best, module };
+  }
+
+  /**
+   * A detached actor (ActorOptions.lifetime): built on a live node that can host it now, under an id chosen
+   * here, and owned by that node; the handle returned calls it there at once (calls queue in its mailbox
+   * while it is built). Throws when no live node can host it now.
+   */
+  spawnDetached(info: ClassInfo, options: ActorOptions, args: unknown[]): object {
+    const mod = info.module === undefined ? undefined : moduleKey(info.module);
+    if (mod === undefined) throw new TroupeError(`${info.className}: a detached actor's class must come from a module inside a package, which nodes import by the same key`);
+    const key = `${mod}#${info.className}`;
+    const choice = this.placement.choose(options, key, true);
+    if (choice === undefined || choice.local) {
+      throw new TroupeError(`${info.className}: no live node can host this detached actor now (${describeWanted(options)}); live members: ${this.placement.offers(key)}`);
+    }
+    const wireArgs = checkWireArgs(args, () => `${info.className} constructor`, this.codec);
+    const peer = this.peer(choice.id);
+    const aid = `d${randomBytes(6).toString('hex')}`;
+    peer.send({
+      t: 'spawn',
+      aid,
+      url: mod,
+      cls: info.className,
+      args: wireArgs,
+      ...(options.name !== undefined ? { name: options.name } : {}),
+      ...(options.maxRestarts !== undefined ? { maxRestarts: options.maxRestarts } : {}),
+      ...(options.maxTaskRetries !== undefined ? { maxTaskRetries: options.maxTaskRetries } : {}),
+      ...(options.maxConcurrency !== undefined ? { maxConcurrency: options.maxConcurrency } : {}),
+      ...(options.concurrencyGroups !== undefined ? { groups: options.concurrencyGroups } : {}),
+      ...(options.resources !== undefined ? { res: { ...options.resources } } : {}),
+    });
+    const methods = methodsFor(info, options);
+    return this.codec.handleFor({ ...wireHandleFrom(info.className, methods, groupLimits(options), 'threaded'), $troupeHandle: aid, o: peer.id });
   }
 
   nameOf(id: string): string | undefined {

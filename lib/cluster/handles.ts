@@ -37,7 +37,7 @@ export class ClusterHandles implements HandleCodec {
         info: (w): ActorInfo | null =>
           peer.dead || dead.has(w.$troupeHandle)
             ? null
-            : { id: w.$troupeHandle, name: undefined, className: w.className, mode: w.mode ?? 'threaded', state: 'open', queued: 0, running: 0, restarts: 0 },
+            : { id: w.$troupeHandle, name: undefined, className: w.className, mode: w.mode ?? 'threaded', state: 'open', queued: 0, running: 0, restarts: 0, node: peer.name },
         failed: (w, e) => {
           if (e instanceof ActorDiedError) dead.add(w.$troupeHandle);
         },
@@ -58,16 +58,19 @@ export class ClusterHandles implements HandleCodec {
   };
 
   readIn(v: unknown): unknown {
-    return mapWireHandles(v, (w) => {
-      if (w.o === undefined) throw new TroupeError(`a handle to ${w.className} came without its owner`);
-      if (w.o === this.side.me) {
-        const core = this.side.actors.get(w.$troupeHandle);
-        if (core === undefined) throw new ActorDiedError({ id: w.$troupeHandle, className: w.className }, 'a handle to it came back to its owner, but it is no longer alive');
-        return core.handle;
-      }
-      const h = this.side.peer(w.o).handles.handle(w);
-      this.#ownerOf.set(h, w.o);
-      return h;
-    });
+    return mapWireHandles(v, (w) => this.handleFor(w));
+  }
+
+  /** The handle here for the actor `w` stands for. */
+  handleFor(w: WireHandle): object {
+    if (w.o === undefined) throw new TroupeError(`a handle to ${w.className} came without its owner`);
+    if (w.o === this.side.me) {
+      const core = this.side.actors.get(w.$troupeHandle);
+      if (core === undefined) throw new ActorDiedError({ id: w.$troupeHandle, className: w.className }, 'a handle to it came back to its owner, but it is no longer alive');
+      return core.handle;
+    }
+    const h = this.side.peer(w.o).handles.handle(w);
+    this.#ownerOf.set(h, w.o);
+    return h;
   }
 }

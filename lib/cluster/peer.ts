@@ -67,7 +67,7 @@ export class Peer implements Host, RefHolder, FunctionRunner {
     if (m.fid === undefined && (h === undefined || !h.hosts(m.aid!))) {
       // A call through a handle to an actor this process owns.
       const core = this.owned.get(m.aid!);
-      if (core === undefined) throw new ActorDiedError({ id: m.aid!, className: 'actor' }, 'it is no longer alive');
+      if (core === undefined) throw new ActorDiedError({ id: m.aid!, className: 'actor' }, h?.gone(m.aid!) ?? 'it is no longer alive');
       serveActor(core, m, args, answer);
       return;
     }
@@ -92,6 +92,9 @@ export class Peer implements Host, RefHolder, FunctionRunner {
         return;
       case 'kill':
         this.owned.get(m.aid)?.kill(m.noRestart);
+        return;
+      case 'spawn':
+        this.hosting()?.spawn(m);
         return;
       case 'created':
         this.tenants.get(m.aid)?.created(m.error, m.full === true);

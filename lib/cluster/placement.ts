@@ -7,6 +7,7 @@
 // what was asked and what the live members offer. Counts are the members' last heartbeats plus what this
 // process placed on them since.
 import type { ActorCore } from '../actor-core.js';
+import type { ActorOptions } from '../model/options.js';
 import { TroupeError } from '../errors.js';
 import type { Cluster } from './cluster.js';
 import type { Peer } from './peer.js';
@@ -36,9 +37,9 @@ export class Placement {
   }
 
   /** Where `core` goes now; undefined when no member can take it yet. `remoteOnly`: not this process. */
-  choose(core: ActorCore, key: string, remoteOnly = false): Choice | undefined {
-    const p = core.options.placement;
-    const want = core.options.resources;
+  choose(options: ActorOptions, key: string, remoteOnly = false): Choice | undefined {
+    const p = options.placement;
+    const want = options.resources;
     const me = this.cluster.info();
     if (p === 'local') return remoteOnly || !fits(me.free, want) ? undefined : { local: true };
     type Cand = { id: string | undefined; name: string; load: number };
@@ -75,7 +76,7 @@ export class Placement {
     if (chosen !== undefined && this.cluster.membership.alive(chosen)) return Promise.resolve(this.cluster.peer(chosen));
     return new Promise((resolve, reject) => {
       const attempt = (): boolean => {
-        const c = this.choose(core, key, true);
+        const c = this.choose(core.options, key, true);
         if (c === undefined || c.local) return false;
         resolve(this.cluster.peer(c.id));
         return true;
@@ -91,7 +92,7 @@ export class Placement {
       };
       const timer = setTimeout(() => {
         done();
-        reject(new TroupeError(`no live member can host ${core.className} (${describe(core)}) after ${timeout} ms; live members: ${this.#offers(key)}`));
+        reject(new TroupeError(`no live member can host ${core.className} (${describe(core)}) after ${timeout} ms; live members: ${this.offers(key)}`));
       }, timeout);
       const done = () => {
         clearTimeout(timer);
@@ -101,7 +102,8 @@ export class Placement {
     });
   }
 
-  #offers(key: string): string {
+  /** What the live members offer for class `key`, for an error message. */
+  offers(key: string): string {
     const live = this.cluster.membership.live();
     if (live.length === 0) return 'none besides this process';
     return live.map((m) => `${m.name}${m.node ? '' : ' (a driver)'} ${m.classes.includes(key) ? 'hosts it' : 'does not host it'}, ${m.workers} workers, ${m.actors} actors, resources free ${showResources(m.free)} of ${showResources(m.resources)}`).join('; ');
@@ -113,8 +115,13 @@ export class Placement {
 }
 
 function describe(core: ActorCore): string {
-  const p = core.options.placement;
+  return describeWanted(core.options);
+}
+
+/** What a creation asks of placement, for an error message. */
+export function describeWanted(options: ActorOptions): string {
+  const p = options.placement;
   const where = p === undefined ? 'any member' : typeof p === 'object' ? `placement { node: '${p.node}'${p.soft ? ', soft: true' : ''} }` : `placement '${p}'`;
-  const r = core.options.resources;
+  const r = options.resources;
   return r === undefined ? where : `${where}, resources ${showResources(r)}`;
 }

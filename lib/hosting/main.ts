@@ -45,8 +45,7 @@ export class MainHost implements HandleCodec, CallRouter {
       this.#relayIds.set(o, (id = `r${this.#relayed.size + 1}`));
       this.#relayed.set(id, { handle: o, target: t });
     }
-    const groups = [...t.groups.keys()].filter((g): g is string => g !== undefined);
-    return { $troupeHandle: id, className: t.className, methods: [...t.methods.values()].map(wireMethod), mode: 'threaded', ...(groups.length > 0 ? { groups } : {}) };
+    return { ...wireHandleFrom(t.className, t.methods, t.groups, 'threaded'), $troupeHandle: id };
   };
 
   readIn(v: unknown): unknown {
@@ -111,14 +110,18 @@ export function serveActor(target: HandleTarget, m: CallMsg, args: unknown[], an
 
 /** What a handle to `core` is on the wire. */
 export function wireHandleOf(core: ActorCore): WireHandle {
-  const groups = [...core.groups.keys()].filter((g): g is string => g !== undefined);
-  return {
-    $troupeHandle: core.id,
-    className: core.className,
-    methods: [...core.methods.values()].map(wireMethod),
-    mode: core.options.mode ?? 'sync',
-    ...(groups.length > 0 ? { groups } : {}),
-  };
+  return { ...wireHandleFrom(core.className, core.methods, core.groups, core.options.mode ?? 'sync'), $troupeHandle: core.id };
+}
+
+/** A handle's wire form but its id, from what the handle offers. */
+export function wireHandleFrom(
+  className: string,
+  methods: ReadonlyMap<string, MethodInfo>,
+  groups: ReadonlyMap<string | undefined, number>,
+  mode: 'sync' | 'async' | 'threaded',
+): Omit<WireHandle, '$troupeHandle'> {
+  const named = [...groups.keys()].filter((g): g is string => g !== undefined);
+  return { className, methods: [...methods.values()].map(wireMethod), mode, ...(named.length > 0 ? { groups: named } : {}) };
 }
 
 /** A method as a handle carries it: name, whether it streams, and a stream's default backpressure. */

@@ -16,7 +16,7 @@ import { callFromWire, resumeFromWire } from '../wire/calls.js';
 import { argsFromWire, encodeError, type HandleCodec, type Where } from '../wire/codec.js';
 import type { Output } from '../wire/endpoint.js';
 import type { Task } from '../task.js';
-import type { CallMsg, CreateMsg, FunctionMsg, Msg } from '../wire/protocol.js';
+import type { CallMsg, CreateMsg, FunctionMsg, Msg, SpawnMsg } from '../wire/protocol.js';
 import { classKey } from '../cluster/module-key.js';
 import { fits } from '../cluster/resources.js';
 
@@ -29,7 +29,7 @@ export interface HostedPeer {
 
 /** What hosting needs of this process's runtime. */
 export interface HostingRuntime {
-  createOwned(info: ClassInfo, options: ActorOptions, args: unknown[], creator: string | undefined): object;
+  createOwned(info: ClassInfo, options: ActorOptions, args: unknown[], creator: string | undefined, id?: string): object;
   /** Runs a threaded function on this process's pool, as a task of this process. */
   runFunction(callable: Callable, at: Location, args: unknown[], call: ResolvedCall, hasRefs: boolean, here: boolean, resume: (task: Task) => void): Output;
   hosting: NodeHosting | undefined;
@@ -52,6 +52,8 @@ export class NodeHosting {
   readonly #told = new Map<HostedPeer, Map<number, Location | string>>();
   readonly #byAid = new Map<string, Hosted>();
   readonly #byCore = new Map<ActorCore, Hosted>();
+  /** Detached actors that could not be built, and why (the latest ones). */
+  readonly #buried = new Map<string, string>();
 
   constructor(
     readonly runtime: HostingRuntime,
@@ -154,6 +156,43 @@ export class NodeHosting {
     if (h === undefined) return;
     this.#forget(h);
     h.core.kill(true);
+  }
+
+  /** A member asks for a detached actor (ActorOptions.lifetime): built here and owned by this process, under
+   *  the id the member chose (it holds a handle to it already). When it cannot be built, calls to that id
+   *  fail saying why (`gone`). */
+  spawn(m: SpawnMsg): void {
+    const where = this.#classes.get(`${m.url}#${m.cls}`);
+    const cls = where === undefined ? undefined : lookup('class', where);
+    if (typeof cls !== 'function') {
+      this.#bury(m.aid, `this node does not host ${m.cls} of ${m.url}: its imports define ${this.#classes.size === 0 ? 'no threaded class' : [...this.#classes.keys()].join(', ')}`);
+      return;
+    }
+    const options: ActorOptions = {
+      mode: 'threaded',
+      placement: 'local',
+      ...(m.name !== undefined ? { name: m.name } : {}),
+      ...(m.maxRestarts !== undefined ? { maxRestarts: m.maxRestarts } : {}),
+      ...(m.maxTaskRetries !== undefined ? { maxTaskRetries: m.maxTaskRetries } : {}),
+      ...(m.maxConcurrency !== undefined ? { maxConcurrency: m.maxConcurrency } : {}),
+      ...(m.groups !== undefined ? { concurrencyGroups: m.groups } : {}),
+      ...(m.res !== undefined ? { resources: m.res } : {}),
+    };
+    try {
+      this.runtime.createOwned(classInfo(cls), options, argsFromWire(m.args, this.codec), undefined, m.aid);
+    } catch (e) {
+      this.#bury(m.aid, (e as Error).message);
+    }
+  }
+
+  /** Why the detached actor `aid` could not be built here, if it could not. */
+  gone(aid: string): string | undefined {
+    return this.#buried.get(aid);
+  }
+
+  #bury(aid: string, why: string): void {
+    this.#buried.set(aid, why);
+    if (this.#buried.size > 1000) this.#buried.delete(this.#buried.keys().next().value!);
   }
 
   /** Whether `aid` is an actor built here for a member (not one this process owns). */

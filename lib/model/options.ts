@@ -38,6 +38,9 @@ export interface ActorOptions {
   /** Threaded, in a cluster: what the actor holds while it lives on a member, e.g. `{ gpu: 1 }`; it is
    *  placed only on a member with that much free (`--resources` of `troupe node`). */
   resources?: Readonly<Record<string, number>>;
+  /** Threaded, in a cluster: 'detached' builds it on a node, which owns it: it lives until killed (its
+   *  creator's death or shutdown() leaves it alone), and is found by name from any member. */
+  lifetime?: 'detached';
 }
 
 /** Where a threaded actor is built in a cluster (ActorOptions.placement). `{ node }` waits for that member
@@ -115,7 +118,7 @@ export const DEFAULT_CALL: ResolvedCall = Object.freeze({
 
 const ACTOR_KEYS = new Set([
   'mode', 'maxConcurrency', 'concurrencyGroups', 'name', 'getIfExists', 'maxRestarts', 'maxTaskRetries',
-  'dedicated', 'resourceLimits', 'module', 'placement', 'placementTimeout', 'resources',
+  'dedicated', 'resourceLimits', 'module', 'placement', 'placementTimeout', 'resources', 'lifetime',
 ]);
 const CALL_KEYS = new Set(['backpressure', 'concurrencyGroup', 'maxRetries', 'retryExceptions', 'maxTaskRetries', 'transfer']);
 const FUNCTION_KEYS = new Set(['backpressure', 'maxRetries', 'retryExceptions', 'mode', 'transfer', 'module']);
@@ -194,7 +197,9 @@ export function checkActorOptions(o: unknown, where: string): ActorOptions {
   const pt = o.placementTimeout;
   if (pt !== undefined && !(typeof pt === 'number' && pt > 0)) fail(where, `placementTimeout must be a number of milliseconds > 0, got ${showValue(pt)}`);
   if (o.resources !== undefined) checkResources(`${where}: resources`, o.resources);
-  for (const k of ['dedicated', 'resourceLimits', 'module', 'placement', 'placementTimeout', 'resources'] as const) {
+  if (o.lifetime !== undefined && o.lifetime !== 'detached') fail(where, `lifetime must be 'detached' (or left out: owned by its creator), got ${showValue(o.lifetime)}`);
+  if (o.lifetime !== undefined && o.placement === 'local') fail(where, "lifetime 'detached' is built on a node: placement 'local' would build it here");
+  for (const k of ['dedicated', 'resourceLimits', 'module', 'placement', 'placementTimeout', 'resources', 'lifetime'] as const) {
     if (o[k] !== undefined && mode !== 'threaded') fail(where, `${k} needs mode 'threaded'`);
   }
   if (o.resourceLimits !== undefined) {

@@ -122,6 +122,21 @@ export interface CreateMsg {
   /** What the actor holds while it lives there (ActorOptions.resources). */
   readonly res?: Record<string, number>;
 }
+/** Build a detached actor (ActorOptions.lifetime) that the receiver owns, under id `aid` (chosen by the
+ *  sender, which holds a handle to it already): a cluster node's. */
+export interface SpawnMsg {
+  readonly t: 'spawn';
+  readonly aid: string;
+  readonly url: string;
+  readonly cls: string;
+  readonly args: unknown[];
+  readonly name?: string;
+  readonly maxRestarts?: number;
+  readonly maxTaskRetries?: number;
+  readonly maxConcurrency?: number;
+  readonly groups?: Record<string, number>;
+  readonly res?: Record<string, number>;
+}
 /** The answer to a CreateMsg. */
 export interface CreatedMsg {
   readonly t: 'created';
@@ -206,7 +221,7 @@ export type LoneBatch = readonly [kind: 0, ...messages: (LoneCall | LoneResult |
 /** Every message, whichever way it goes. */
 export type Msg =
   | CallMsg | CancelMsg | CreditMsg | ResultMsg | ItemsMsg | RetryMsg
-  | CreateMsg | CreatedMsg | LostMsg | ReleaseMsg | FunctionMsg | UnrefMsg | UpMsg
+  | CreateMsg | SpawnMsg | CreatedMsg | LostMsg | ReleaseMsg | FunctionMsg | UnrefMsg | UpMsg
   | KillMsg | GoneMsg | AskMsg;
 /** The messages about calls, which the endpoint handles itself (endpoint.ts); the rest go to its host. */
 export type CallTraffic = CallMsg | CancelMsg | CreditMsg | ResultMsg | ItemsMsg | RetryMsg;

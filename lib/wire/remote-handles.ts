@@ -2,7 +2,7 @@
 // its actor through the worker's endpoint, kills it and reads its info through the link. One handle per
 // actor while the code holds it. A call leaves once its ref arguments have resolved, in the order the calls
 // were made (A1, A11); cancelling it (or the call that made it: G11) cancels it on the actor's side.
-import { TaskCancelledError, TaskError, TaskTimeoutError } from '../errors.js';
+import { ActorDiedError, TaskCancelledError, TaskError, TaskTimeoutError } from '../errors.js';
 import { runningTask } from '../context.js';
 import { makeHandle, type HandleTarget } from '../handle.js';
 import type { MethodInfo } from '../model/class-info.js';
@@ -141,7 +141,7 @@ export class RemoteHandles implements HandleCodec {
         for (const v of m.vs) core!.push(valueFromWire(v, this.#codec));
       },
       retried: () => {},
-      lost: (cause) => settle(cause),
+      lost: (cause) => settle(new ActorDiedError({ id: w.$troupeHandle, className: w.className }, 'the process that owns it is gone', cause)),
     };
     const o: { -readonly [K in keyof WireCall]: WireCall[K] } = {};
     if (call.backpressure !== Infinity) o.backpressure = call.backpressure;
