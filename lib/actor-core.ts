@@ -29,6 +29,9 @@ export interface ActorOwner {
   dying?(core: ActorCore, error: ActorDiedError): void;
   /** In a cluster: this process's name among the members. */
   readonly memberName?: string | undefined;
+  /** Before the actor is first built: a promise to wait for (a cluster-wide name is claimed), or undefined.
+   *  When it rejects, the actor dies of that error. */
+  admit?(core: ActorCore): Promise<void> | undefined;
 }
 
 /** Wait before rebuilding an actor for the n-th time: none for the first, then doubling up to 1 s. */
@@ -43,6 +46,7 @@ export class ActorCore implements TaskHost, HandleTarget {
   restarts = 0;
   #executor: Executor;
   #death: ActorDiedError | undefined = undefined;
+  #admitted = false;
 
   constructor(
     readonly owner: ActorOwner,
@@ -104,6 +108,17 @@ export class ActorCore implements TaskHost, HandleTarget {
 
   #construct(): void {
     if (this.state === 'dead') return;
+    if (!this.#admitted) {
+      this.#admitted = true;
+      const gate = this.owner.admit?.(this);
+      if (gate !== undefined) {
+        gate.then(
+          () => this.#construct(),
+          (e: unknown) => this.state !== 'dead' && this.die(e instanceof ActorDiedError ? e : new ActorDiedError(this, 'it could not be admitted', e)),
+        );
+        return;
+      }
+    }
     const executor = this.#executor;
     let started: void | Promise<void>;
     try {

@@ -171,6 +171,15 @@ export function getActor<T = unknown>(name: string): ActorHandle<T> {
   return runtime().handleNamed(name) as ActorHandle<T>;
 }
 
+/** The live actor named `name`: this process's, or in a cluster any member's (asked of the cluster's
+ *  registry, not only the local view getActor reads). Waits up to `timeout` ms (default 0) for the name
+ *  to appear, then rejects with ActorNotFoundError naming it. */
+export async function findActor<T = unknown>(name: string, options?: { timeout?: number }): Promise<ActorHandle<T>> {
+  const timeout = options?.timeout ?? 0;
+  if (!(typeof timeout === 'number' && timeout >= 0 && Number.isFinite(timeout))) throw new TypeError(`findActor: timeout must be a number of milliseconds >= 0, got ${String(timeout)}`);
+  return (await runtime().findNamed(name, timeout)) as ActorHandle<T>;
+}
+
 
 /** Every process of the cluster that can host actors (nodes, and drivers' own pools), this one first; a
  *  dead one stays listed with `alive: false` for a minute. Without a cluster: this process alone. */

@@ -133,8 +133,9 @@ export class ActorNotFoundError extends TroupeError {
   override get code(): TroupeErrorCode {
     return 'TROUPE_ACTOR_NOT_FOUND';
   }
-  constructor(name: string) {
-    super(`no live actor is named '${name}'`);
+  /** `where`: where it was looked for, e.g. "in the cluster after 1000 ms". */
+  constructor(name: string, where?: string) {
+    super(`no live actor is named '${name}'${where === undefined ? '' : ` ${where}`}`);
   }
 }
 

@@ -10,6 +10,7 @@ import type { Cluster } from './cluster/cluster.js';
 import { checkClusterOptions, type ClusterOptions } from './cluster/options.js';
 import type { NodeInfo } from './cluster/membership.js';
 import { moduleKey } from './cluster/module-key.js';
+import { wireHandleOf } from './hosting/main.js';
 import type { NodeHosting } from './hosting/node.js';
 import { ThreadedFunctions } from './threaded/functions.js';
 import { MainHost } from './hosting/main.js';
@@ -135,11 +136,6 @@ export class Runtime implements ActorOwner, TaskHost {
       // The pool is the main thread's: it builds the actor, owned by the creator here (hosting/worker.ts).
       if (!isMainThread) return this.createElsewhere!(info, options, args, creator) as ActorHandle<unknown>;
     }
-    if (options.lifetime === 'detached') {
-      // Owned by the node that builds it, not by its creator: it outlives this process.
-      if (this.cluster === undefined) throw new TroupeError(`${info.className}: lifetime 'detached' needs a cluster (init({ cluster })): without one, nothing outlives this process`);
-      return this.cluster.spawnDetached(info, options, args) as ActorHandle<unknown>;
-    }
     const name = options.name;
     if (name !== undefined) {
       const existing = this.names.get(name);
@@ -147,6 +143,18 @@ export class Runtime implements ActorOwner, TaskHost {
         if (options.getIfExists) return existing.handle;
         throw new TroupeError(`the actor name '${name}' is taken by ${actorLabel(existing)}; pass getIfExists: true to get that actor`);
       }
+      // Taken by an actor of another member, as far as the registry's view here says (it claims for sure).
+      const c = this.cluster;
+      const held = c?.registry?.lookup(name);
+      if (held !== undefined && held.o !== c!.me) {
+        if (options.getIfExists) return c!.codec.handleFor(held) as ActorHandle<unknown>;
+        throw new TroupeError(`the actor name '${name}' is taken by ${held.className}#${held.$troupeHandle} on ${c!.nameOf(held.o!) ?? 'another member'}; pass getIfExists: true to get that actor`);
+      }
+    }
+    if (options.lifetime === 'detached') {
+      // Owned by the node that builds it, not by its creator: it outlives this process.
+      if (this.cluster === undefined) throw new TroupeError(`${info.className}: lifetime 'detached' needs a cluster (init({ cluster })): without one, nothing outlives this process`);
+      return this.cluster.spawnDetached(info, options, args) as ActorHandle<unknown>;
     }
     const core = new ActorCore(this, id ?? `${this.#idPrefix}${this.#nextId++}`, info, options, args, creator);
     this.actors.set(core.id, core);
@@ -162,7 +170,21 @@ export class Runtime implements ActorOwner, TaskHost {
   released(core: ActorCore): void {
     this.actors.delete(core.id);
     if (core.creatorId !== undefined) this.#created.get(core.creatorId)?.delete(core);
-    if (core.name !== undefined && this.names.get(core.name) === core) this.names.delete(core.name);
+    if (core.name !== undefined && this.names.get(core.name) === core) {
+      this.names.delete(core.name);
+      this.cluster?.registry?.release(core.name, core.id);
+    }
+    this.hosting?.released(core);
+  }
+
+  /** In a cluster, a named actor claims its name across the cluster before it is built. */
+  admit(core: ActorCore): Promise<void> | undefined {
+    const c = this.cluster;
+    if (core.name === undefined || c === undefined) return undefined;
+    if (c.registry === undefined) return Promise.reject(new ActorDiedError(core, `cluster-wide names need JetStream, and ${c.registryMissing}`));
+    return c.registry.claim(core.name, { ...wireHandleOf(core), o: c.me }).catch((e: unknown) => {
+      throw new ActorDiedError(core, (e as Error).message);
+    });
   }
 
   creatorGone(id: string, label: string): void {
@@ -200,9 +222,31 @@ export class Runtime implements ActorOwner, TaskHost {
   /** The handle of the live actor named `name` (A9), here or (in a worker) on the main thread. */
   handleNamed(name: string): object {
     if (typeof name !== 'string') throw new TypeError(`getActor: name must be a string, got ${typeof name}`);
-    const h = this.names.get(name)?.handle ?? this.namedElsewhere?.(name);
+    const h = this.names.get(name)?.handle ?? this.namedElsewhere?.(name) ?? this.#namedInCluster(name);
     if (h === undefined) throw new ActorNotFoundError(name);
     return h;
+  }
+
+  #namedInCluster(name: string): object | undefined {
+    const w = this.cluster?.registry?.lookup(name);
+    return w === undefined ? undefined : this.cluster!.codec.handleFor(w);
+  }
+
+  /** findActor(): the actor named `name` here or, in a cluster, anywhere; waits up to `timeout` ms. */
+  async findNamed(name: string, timeout: number): Promise<object> {
+    if (typeof name !== 'string') throw new TypeError(`findActor: name must be a string, got ${typeof name}`);
+    const end = performance.now() + timeout;
+    const registry = this.cluster?.registry;
+    if (registry !== undefined) {
+      const local = this.names.get(name);
+      return local?.handle ?? this.cluster!.codec.handleFor(await registry.find(name, timeout));
+    }
+    for (;;) {
+      const h = this.names.get(name)?.handle ?? this.namedElsewhere?.(name);
+      if (h !== undefined) return h;
+      if (performance.now() >= end) throw new ActorNotFoundError(name, `after ${timeout} ms (findActor)`);
+      await new Promise((r) => setTimeout(r, Math.min(20, Math.max(1, end - performance.now()))));
+    }
   }
 
   async close(): Promise<void> {

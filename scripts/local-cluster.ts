@@ -3,6 +3,9 @@
 // the calling process if it forgets to stop them. The server binary is found (or was installed by
 // `npm test`) by scripts/ensure-nats-server.mjs.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface NatsServer {
@@ -41,9 +44,12 @@ export async function findServerBinary(): Promise<string> {
   return found;
 }
 
-/** Starts a nats-server on 127.0.0.1 and a free port (`port` to reuse one, as after a restart). */
+/** Starts a nats-server with JetStream (cluster-wide names use its KV) on 127.0.0.1 and a free port
+ *  (`port` to reuse one, as after a restart). */
 export async function startNats(port = -1): Promise<NatsServer> {
-  const proc: ChildProcess = spawn(await findServerBinary(), ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const store = mkdtempSync(join(tmpdir(), 'troupe-nats-'));
+  const proc: ChildProcess = spawn(await findServerBinary(), ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: ['ignore', 'ignore', 'pipe'] });
+  proc.once('exit', () => rmSync(store, { recursive: true, force: true }));
   const kill = () => proc.kill('SIGKILL');
   process.once('exit', kill);
   const chosen = await new Promise<number>((resolve, reject) => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
-import { Actor, ActorDiedError, TaskError, WorkerCrashedError, actor, actorInfo, init, kill, nodes, shutdown } from '../lib/index.js';
+import { Actor, ActorDiedError, ActorNotFoundError, TaskError, WorkerCrashedError, actor, actorInfo, findActor, getActor, init, kill, nodes, shutdown } from '../lib/index.js';
 import { ClusterCounter } from './helpers/cluster-actors.js';
 import { napPid, squares } from './helpers/cluster-functions.js';
 import { startNats, startNode, type NatsServer, type NodeProcess } from './helpers/cluster-nodes.js';
@@ -221,7 +221,33 @@ describe('cluster on NATS', () => {
     await until(() => count() === 2, FAILURE_MS + 5000, "n8 keeping the two detached actors, and only those");
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(count(), 2);
+    // The one the killed driver named is found by name from here, alive.
+    const kept = await findActor<ClusterCounter>('kept-by-n8', { timeout: 5000 });
+    assert.equal(await kept.add.remote(0), 42, 'built with 40, then add(2) by its creator');
+    assert.equal(getActor('kept-by-n8'), kept, 'getActor reads the same from the local view');
     n8.proc.kill('SIGKILL');
+  });
+
+  test('names are cluster-wide: of two members claiming one name at once exactly one wins and the other actor dies naming the holder; findActor waits, then fails naming the name; a killed actor frees its name', async () => {
+    const a = ClusterCounter.options({ lifetime: 'detached', placement: { node: 'n1' }, name: 'race' }).remote(1);
+    const b = ClusterCounter.options({ lifetime: 'detached', placement: { node: 'n2' }, name: 'race' }).remote(2);
+    const outcomes = await Promise.allSettled([a.add.remote(0), b.add.remote(0)]);
+    assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1, `one winner: ${outcomes.map((o) => o.status).join(', ')}`);
+    const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    assert.ok(lost.reason instanceof ActorDiedError && /the actor name 'race' is taken/.test(lost.reason.message), String(lost.reason));
+    const winner = await findActor<ClusterCounter>('race', { timeout: 2000 });
+    assert.equal(await winner.add.remote(0), (outcomes.find((o) => o.status === 'fulfilled') as PromiseFulfilledResult<number>).value);
+    assert.throws(() => ClusterCounter.options({ name: 'race' }).remote(), /the actor name 'race' is taken by ClusterCounter/);
+    assert.equal(ClusterCounter.options({ name: 'race', getIfExists: true }).remote(), winner, 'getIfExists: the one handle to it');
+    await assert.rejects(findActor('nobody', { timeout: 200 }), (e: unknown) => e instanceof ActorNotFoundError && /'nobody'/.test(e.message) && /200 ms/.test(e.message));
+    const later = findActor<ClusterCounter>('late', { timeout: 5000 });
+    const made = ClusterCounter.options({ name: 'late', placement: { node: 'n2' } }).remote(9);
+    assert.equal(await (await later).add.remote(0), 9, 'findActor waited for the name to appear');
+    kill(made);
+    kill(winner);
+    await until(() => { try { getActor('race'); return false; } catch { return true; } }, 5000, "the name 'race' free again");
+    const again = ClusterCounter.options({ name: 'race', placement: { node: 'n1' } }).remote(3);
+    assert.equal(await again.add.remote(0), 3);
   });
 
   test('garbage on the cluster subjects is dropped: the nodes go on serving', async () => {

@@ -18,6 +18,7 @@ import { Membership, type NodeInfo } from './membership.js';
 import type { Publisher } from './nats-link.js';
 import { Peer } from './peer.js';
 import { ClusterHandles } from './handles.js';
+import { Registry } from './registry.js';
 import { Placement } from './placement.js';
 import type { Envelope, MemberInfo } from './protocol.js';
 import type { ClusterOptions } from './options.js';
@@ -57,6 +58,9 @@ export class Cluster implements Placer, FunctionRouter {
   readonly placementTimeout: number;
   readonly membership: Membership;
   readonly placement: Placement;
+  /** Cluster-wide names (undefined without JetStream: `registryMissing` says why). */
+  registry: Registry | undefined = undefined;
+  registryMissing = '';
   readonly #peers = new Map<string, Peer>();
   /** Parts of chunked messages, by sender and message. */
   readonly #chunks = new Map<string, Uint8Array[]>();
@@ -96,6 +100,7 @@ export class Cluster implements Placer, FunctionRouter {
       probe: (id) => this.peer(id).transport.probe(),
       died: (info, why) => {
         this.#peers.get(info.id)?.died(why);
+        this.registry?.ownerDied(info.id);
         for (const k of this.#chunks.keys()) if (k.startsWith(`${info.id}:`)) this.#chunks.delete(k);
       },
       cutOff: () => this.#cutOff(),
@@ -142,6 +147,9 @@ export class Cluster implements Placer, FunctionRouter {
       throw new TroupeError(`init: cannot connect to the NATS server(s) ${String(options.servers)}: ${(e as Error).message}`, { cause: e });
     });
     const c = new Cluster(nc, options, runtime);
+    const registry = await Registry.open(nc, options.name, { get me() { return c.me; }, alive: (id) => c.membership.alive(id) });
+    if (typeof registry === 'string') c.registryMissing = registry;
+    else c.registry = registry;
     if (host !== undefined) c.#host(host(c.codec));
     c.#start();
     // Everyone answers `who` with a heartbeat: a few heartbeats' time later the view holds the members.
@@ -434,6 +442,7 @@ export class Cluster implements Placer, FunctionRouter {
     if (this.#left) return;
     this.#left = true;
     clearInterval(this.#beat);
+    this.registry?.stop();
     this.membership.stop();
     this.placement.stop();
     for (const p of this.#peers.values()) p.transport.flush();

@@ -54,6 +54,8 @@ export class NodeHosting {
   readonly #byCore = new Map<ActorCore, Hosted>();
   /** Detached actors that could not be built, and why (the latest ones). */
   readonly #buried = new Map<string, string>();
+  /** The detached actors built here. */
+  readonly #spawned = new Set<string>();
 
   constructor(
     readonly runtime: HostingRuntime,
@@ -180,9 +182,15 @@ export class NodeHosting {
     };
     try {
       this.runtime.createOwned(classInfo(cls), options, argsFromWire(m.args, this.codec), undefined, m.aid);
+      this.#spawned.add(m.aid);
     } catch (e) {
       this.#bury(m.aid, (e as Error).message);
     }
+  }
+
+  /** An actor of this process is gone: a detached one's death is kept, to answer calls to it. */
+  released(core: ActorCore): void {
+    if (this.#spawned.delete(core.id)) this.#bury(core.id, core.death?.message ?? 'it was killed');
   }
 
   /** Why the detached actor `aid` could not be built here, if it could not. */

@@ -1,0 +1,158 @@
+// Actor names across the cluster, in a NATS KV bucket (JetStream): a name is claimed with the bucket's
+// compare-and-set `create`, so of two members naming an actor at once exactly one wins, and the other's
+// actor dies naming the winner. Every member watches the bucket and keeps a local view (getActor(name)
+// reads it, a millisecond or so behind); findActor(name) waits on it. An entry is a handle's wire form
+// with its owner; entries of members that have died are not handed out, and are removed (by whoever sees
+// the death first, compare-and-set again, so a new owner's entry is never removed by mistake).
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ActorNotFoundError, TroupeError } from '../errors.js';
+import type { WireHandle } from '../wire/protocol.js';
+
+/** What the registry needs of its member. */
+export interface RegistrySide {
+  readonly me: string;
+  /** Whether member `id` is alive (this one is). */
+  alive(id: string): boolean;
+}
+
+interface Entry {
+  readonly w: WireHandle;
+  readonly rev: number;
+}
+
+type KV = import('@nats-io/kv').KV;
+
+const key = (name: string): string => Buffer.from(name, 'utf8').toString('base64url') || '_';
+const nameOf = (k: string): string => Buffer.from(k, 'base64url').toString('utf8');
+const encode = (w: WireHandle): Uint8Array => new TextEncoder().encode(JSON.stringify(w));
+
+export class Registry {
+  readonly #view = new Map<string, Entry>();
+  readonly #waiting = new Set<() => void>();
+  #stopped = false;
+  #watch: { stop(): void } | undefined;
+
+  private constructor(
+    readonly kv: KV,
+    readonly side: RegistrySide,
+  ) {}
+
+  /** Opens (or makes) the cluster's bucket and starts watching it; undefined, and why, without JetStream. */
+  static async open(nc: NatsConnection, cluster: string, side: RegistrySide): Promise<Registry | string> {
+    const { Kvm } = await import('@nats-io/kv');
+    let kv: KV;
+    try {
+      kv = await new Kvm(nc).create(`troupe_${cluster}_names`, { history: 1 });
+    } catch (e) {
+      return `its NATS server has no JetStream (start nats-server with -js): ${(e as Error).message}`;
+    }
+    const r = new Registry(kv, side);
+    const watch = await kv.watch();
+    r.#watch = watch;
+    void (async () => {
+      for await (const e of watch) {
+        if (r.#stopped) break;
+        const name = nameOf(e.key);
+        if (e.operation === 'PUT') {
+          try {
+            r.#view.set(name, { w: e.json<WireHandle>(), rev: e.revision });
+          } catch {
+            r.#view.delete(name); // not an entry of troupe's
+          }
+        } else r.#view.delete(name);
+        for (const f of [...r.#waiting]) f();
+      }
+    })();
+    return r;
+  }
+
+  /** The live actor named `name` in the local view, if any. */
+  lookup(name: string): WireHandle | undefined {
+    const e = this.#view.get(name);
+    return e !== undefined && this.#live(e.w) ? e.w : undefined;
+  }
+
+  /**
+   * Claims `name` for the actor `w` (owned here). Resolves once it is this actor's; rejects with an error
+   * naming the holder when a live actor of another member has it (a race lost by milliseconds included).
+   */
+  async claim(name: string, w: WireHandle): Promise<void> {
+    for (;;) {
+      try {
+        await this.kv.create(key(name), encode(w));
+        return;
+      } catch (e) {
+        const cur = await this.kv.get(key(name));
+        if (cur === null || cur.operation !== 'PUT') continue; // deleted meanwhile: try again
+        const held = cur.json<WireHandle>();
+        if (this.#live(held)) throw new TroupeError(`the actor name '${name}' is taken by ${held.className}#${held.$troupeHandle} on another member of the cluster; pass getIfExists: true, or findActor('${name}'), to get that actor`, { cause: e });
+        // Its owner is dead: take the name over, unless someone else just did.
+        try {
+          await this.kv.update(key(name), encode(w), cur.revision);
+          return;
+        } catch {
+          // another member won the take-over: look again
+        }
+      }
+    }
+  }
+
+  /** The actor `id` named `name` is gone: its name is free again (only if it is still that actor's). */
+  release(name: string, id: string): void {
+    const e = this.#view.get(name);
+    if (e === undefined || e.w.$troupeHandle !== id || e.w.o !== this.side.me) return;
+    this.kv.delete(key(name), { previousSeq: e.rev }).catch(() => {});
+  }
+
+  /** Member `id` died: the names of its actors are free again. */
+  ownerDied(id: string): void {
+    for (const [name, e] of this.#view) if (e.w.o === id) this.kv.delete(key(name), { previousSeq: e.rev }).catch(() => {});
+  }
+
+  /** The live actor named `name`, once the registry has one; rejects after `timeout` ms. */
+  find(name: string, timeout: number): Promise<WireHandle> {
+    const now = this.lookup(name);
+    if (now !== undefined) return Promise.resolve(now);
+    return new Promise((resolve, reject) => {
+      const look = () => {
+        const w = this.lookup(name);
+        if (w === undefined) return;
+        done();
+        resolve(w);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new ActorNotFoundError(name, `in the cluster after ${timeout} ms (findActor)`));
+      }, timeout);
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiting.delete(look);
+      };
+      this.#waiting.add(look);
+      // The bucket itself, in case the watch has not caught up yet.
+      this.kv.get(key(name)).then(
+        (e) => {
+          if (e === null || e.operation !== 'PUT') return;
+          try {
+            this.#view.set(name, { w: e.json<WireHandle>(), rev: e.revision });
+          } catch {
+            return;
+          }
+          look();
+        },
+        () => {},
+      );
+    });
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#watch?.stop();
+    for (const f of [...this.#waiting]) f();
+    this.#waiting.clear();
+  }
+
+  #live(w: WireHandle): boolean {
+    return w.o === this.side.me || (w.o !== undefined && this.side.alive(w.o));
+  }
+}
