@@ -9,6 +9,7 @@ import {
   ObjectRefGenerator,
   actor,
   defineActor,
+  findActor,
   get,
   init,
   nodes,
@@ -282,6 +283,12 @@ function clusterTypings(): void {
   Counter.options({ placement: 'anywhere' });
   Counter.options({ resources: { gpu: 1 } });
   Counter.options({ placement: { node: 'gpu-1', soft: true } });
+  Counter.options({ lifetime: 'detached', name: 'hits' });
+  // @ts-expect-error lifetime is 'detached' or left out
+  Counter.options({ lifetime: 'forever' });
+  expectType<Promise<ActorHandle<Counter>>>()(findActor<Counter>('hits', { timeout: 1000 }));
+  // @ts-expect-error findActor takes a timeout in ms
+  void findActor('hits', { timeout: '1s' });
   // @ts-expect-error resources are amounts
   Counter.options({ resources: { gpu: 'one' } });
   expectType<Readonly<Record<string, number>>>()(nodes()[0]!.free);
