@@ -42,6 +42,18 @@ export class ClusterCounter extends Actor {
   killVia(h: ActorHandle<ClusterCounter>): void {
     kill(h);
   }
+  /** Waits `ms`, then leaves a mark outside every process (mark()). */
+  async markAfter(path: string, tag: string, ms: number): Promise<string> {
+    await new Promise((r) => setTimeout(r, ms));
+    return this.mark(path, tag);
+  }
+  /** `n` items, one every `ms`. */
+  async *ticks(n: number, ms: number): AsyncGenerator<number> {
+    for (let i = 0; i < n; i++) {
+      await new Promise((r) => setTimeout(r, ms));
+      yield i;
+    }
+  }
   /** Leaves a mark outside every process (a file): proof of whether a call ran at all. */
   mark(path: string, tag: string): string {
     appendFileSync(path, `${tag}\n`);
