@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
-import { Actor, ActorDiedError, ActorNotFoundError, TaskError, WorkerCrashedError, actor, actorInfo, findActor, getActor, init, kill, nodes, shutdown } from '../lib/index.js';
+import { Actor, ActorDiedError, ActorNotFoundError, TaskError, WorkerCrashedError, actor, actorInfo, findActor, getActor, init, kill, nodes, put, shutdown } from '../lib/index.js';
 import { ClusterCounter } from './helpers/cluster-actors.js';
 import { napPid, squares } from './helpers/cluster-functions.js';
 import { startNats, startNode, type NatsServer, type NodeProcess } from './helpers/cluster-nodes.js';
@@ -248,6 +248,23 @@ describe('cluster on NATS', () => {
     await until(() => { try { getActor('race'); return false; } catch { return true; } }, 5000, "the name 'race' free again");
     const again = ClusterCounter.options({ name: 'race', placement: { node: 'n1' } }).remote(3);
     assert.equal(await again.add.remote(0), 3);
+  });
+
+  test('R3 a ref passed to many calls on one node crosses to that node once', async () => {
+    const c = ClusterCounter.options({ placement: { node: 'n1' } }).remote();
+    await c.add.remote(0);
+    const n1 = nodes().find((n) => n.name === 'n1' && n.alive)!;
+    const nc = await connect({ servers: nats.url });
+    let bytes = 0;
+    const sub = nc.subscribe(`troupe.${CLUSTER}.in.${n1.id}`, { callback: (_e, m) => void (bytes += m.data.length) });
+    await nc.flush();
+    const big = put(new Uint8Array(1024 * 1024).fill(7));
+    const sizes = await Promise.all(Array.from({ length: 20 }, () => c.len.remote(big)));
+    assert.deepEqual(sizes, Array(20).fill(1024 * 1024));
+    assert.deepEqual(await Promise.all([c.len.remote(big), c.len.remote(big)]), [1024 * 1024, 1024 * 1024], 'and again later');
+    sub.unsubscribe();
+    await nc.close();
+    assert.ok(bytes > 1024 * 1024 && bytes < 2 * 1024 * 1024, `about 1 MB went to n1 for 22 calls, not 22 MB: ${bytes} bytes`);
   });
 
   test('garbage on the cluster subjects is dropped: the nodes go on serving', async () => {

@@ -12,7 +12,7 @@ import type { NodeHosting } from '../hosting/node.js';
 import { encodeError, type HandleCodec, type Where } from '../wire/codec.js';
 import { Endpoint, type Host, type Output } from '../wire/endpoint.js';
 import type { CallMsg, Control, Msg, WireError } from '../wire/protocol.js';
-import type { RefHolder } from '../wire/ref-cache.js';
+import { forgetHolder, type RefHolder } from '../wire/ref-cache.js';
 import type { FunctionRunner } from '../threaded/functions.js';
 import { NatsLink, type Publisher } from './nats-link.js';
 
@@ -33,7 +33,7 @@ export class Peer implements Host, RefHolder, FunctionRunner {
   readonly handles: RemoteHandles;
   /** The actors placed there, by build id. */
   readonly tenants = new Map<string, PeerTenant>();
-  /** Values of refs are sent with every call across processes (no ref is kept there yet). */
+  /** The refs whose values it keeps for this process's calls (ref-cache.ts: a ref crosses to it once). */
   readonly heldRefs = new Set<number>();
   dead = false;
 
@@ -60,7 +60,9 @@ export class Peer implements Host, RefHolder, FunctionRunner {
     this.transport.send(m);
   }
 
-  dropRef(): void {}
+  dropRef(id: number): void {
+    if (!this.dead) this.send({ t: 'unref', id });
+  }
 
   serve(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
     const h = this.hosting();
@@ -96,6 +98,9 @@ export class Peer implements Host, RefHolder, FunctionRunner {
       case 'spawn':
         this.hosting()?.spawn(m);
         return;
+      case 'unref':
+        this.endpoint.kept.drop(m.id);
+        return;
       case 'created':
         this.tenants.get(m.aid)?.created(m.error, m.full === true);
         return;
@@ -116,6 +121,7 @@ export class Peer implements Host, RefHolder, FunctionRunner {
     this.dead = true;
     const cause = new TroupeError(`${this.label}: ${why}`);
     this.transport.close();
+    forgetHolder(this);
     const tenants = [...this.tenants.values()];
     this.tenants.clear();
     for (const t of tenants) t.peerDied(cause);

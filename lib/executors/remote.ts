@@ -10,7 +10,7 @@ import { checkWireArgs, SentCall, sendCall, type CallOwner } from '../wire/calls
 import { copyArgs, moveBuffers, type HandleCodec } from '../wire/codec.js';
 import { stopCredit } from '../wire/credit.js';
 import type { Endpoint } from '../wire/endpoint.js';
-import type { RefArgs, RefHolder } from '../wire/ref-cache.js';
+import { refArgsOf, type RefArgs, type RefHolder } from '../wire/ref-cache.js';
 import type { Executor } from './executor.js';
 
 let incarnations = 0;
@@ -36,11 +36,20 @@ export abstract class RemoteExecutor implements Executor, CallOwner {
   /** The link calls go through, once the actor is placed. */
   protected abstract link(): (RefHolder & { readonly endpoint: Endpoint }) | undefined;
   /** The ref arguments to send as markers, which the other side keeps (ref-cache.ts); undefined: values. */
-  protected refArgs(_task: Task): RefArgs | undefined {
-    return undefined;
+  /** The ref arguments of calls that have them, recorded before they resolve: each ref's value crosses
+   *  to the actor's side once (ref-cache.ts). */
+  readonly #refArgs = new WeakMap<Task, RefArgs>();
+
+  #refArgsOf(task: Task): RefArgs | undefined {
+    return this.#refArgs.get(task);
   }
   /** A queued call records its ref arguments before they resolve. */
-  protected noteQueued(_task: Task): void {}
+  #noteQueued(task: Task): void {
+    if (task.hasRefArgs) {
+      const refs = refArgsOf(task.args);
+      if (refs !== undefined) this.#refArgs.set(task, refs);
+    }
+  }
   abstract cancelRunning(task: Task, force: boolean, recursive: boolean): void;
   abstract dispose(): void;
 
@@ -63,7 +72,7 @@ export abstract class RemoteExecutor implements Executor, CallOwner {
   }
 
   submit(task: Task): void {
-    this.noteQueued(task);
+    this.#noteQueued(task);
     const now = this.#open && this.#preparing === undefined && this.#waiting.size === 0;
     // It leaves later: carry the values of the call (with transfer, its buffers are moved now). A call
     // submitted again after a restart carries what it carried the first time.
@@ -101,7 +110,7 @@ export abstract class RemoteExecutor implements Executor, CallOwner {
 
   #send(task: Task): void {
     const l = this.link()!;
-    const id = sendCall(l.endpoint, l, task, { aid: this.wid, m: task.method }, this, this.refArgs(task));
+    const id = sendCall(l.endpoint, l, task, { aid: this.wid, m: task.method }, this, this.#refArgsOf(task));
     if (id !== undefined) this.#running++;
   }
 

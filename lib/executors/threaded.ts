@@ -8,12 +8,9 @@ import type { Task } from '../task.js';
 import type { Pool, Tenant, WorkerSlot } from '../threaded/pool.js';
 import { checkWireArgs } from '../wire/calls.js';
 import type { HandleCodec } from '../wire/codec.js';
-import { refArgsOf, type RefArgs } from '../wire/ref-cache.js';
 import { RemoteExecutor } from './remote.js';
 
 export class ThreadedExecutor extends RemoteExecutor implements Tenant {
-  /** The ref arguments of calls that have them, recorded before they resolve (ref-cache.ts). */
-  readonly #refArgs = new WeakMap<Task, RefArgs>();
   #slot: WorkerSlot | undefined = undefined;
 
   constructor(
@@ -27,17 +24,6 @@ export class ThreadedExecutor extends RemoteExecutor implements Tenant {
 
   protected link(): WorkerSlot | undefined {
     return this.#slot;
-  }
-
-  protected override refArgs(task: Task): RefArgs | undefined {
-    return this.#refArgs.get(task);
-  }
-
-  protected override noteQueued(task: Task): void {
-    if (task.hasRefArgs) {
-      const refs = refArgsOf(task.args);
-      if (refs !== undefined) this.#refArgs.set(task, refs);
-    }
   }
 
   start(info: ClassInfo, args: unknown[]): Promise<void> {

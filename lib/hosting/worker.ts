@@ -27,7 +27,6 @@ import { callFromWire, resumeFromWire } from '../wire/calls.js';
 import { argsFromWire, encodeError, valueToWire, type Where } from '../wire/codec.js';
 import { Endpoint, type Output } from '../wire/endpoint.js';
 import type { AskMsg, CallMsg, Control, CreateMsg, SpawnRequest, WireHandle } from '../wire/protocol.js';
-import { dropKeptRef } from '../wire/ref-cache.js';
 import { RemoteHandles } from '../wire/remote-handles.js';
 
 interface Hosted {
@@ -79,7 +78,7 @@ function control(m: Control): void {
     case 'release':
       return release(m.aid);
     case 'unref':
-      return dropKeptRef(m.id);
+      return endpoint.kept.drop(m.id);
   }
 }
 

@@ -10,7 +10,7 @@ import { pacing } from '../pacing.js';
 import { argsFromWire, errorToWire, flatCopy, looksWrapped, snapshot, transferables, valueToWire, whereText, type HandleCodec, type Where } from './codec.js';
 import { giveCredit } from './credit.js';
 import type { CallMsg, Control, ItemsMsg, Msg, ResultMsg } from './protocol.js';
-import { readRefArgs } from './ref-cache.js';
+import { KeptRefs } from './ref-cache.js';
 import type { Transport } from './transport.js';
 
 /** What waits on a call this side made. */
@@ -53,6 +53,8 @@ export class Endpoint {
   /** Of `calls`, the streams (their producers run on the peer for as long as they last). */
   readonly #streams = new Set<number>();
   #nextId = 1;
+  /** The values of refs the peer sent once for many calls (ref-cache.ts). */
+  readonly kept = new KeptRefs();
 
   constructor(
     readonly transport: Transport,
@@ -130,6 +132,7 @@ export class Endpoint {
   closed(cause: Error, ran: string | undefined): void {
     for (const s of this.#served.values()) if (s.out instanceof ObjectRefGenerator) streams.core(s.out).drop();
     this.#served.clear();
+    this.kept.close();
     const lost = [...this.calls.values()];
     this.calls.clear();
     this.#streams.clear();
@@ -141,7 +144,7 @@ export class Endpoint {
 
   #serve(m: CallMsg): void {
     // Kept at once: later calls name the value, whatever this one meets (ref-cache.ts).
-    if (m.r) readRefArgs(m.args);
+    if (m.r) this.kept.read(m.args);
     const served: Served = { out: undefined, cancelled: undefined, taken: 0, transfer: m.o?.transfer === true };
     this.#served.set(m.id, served);
     try {

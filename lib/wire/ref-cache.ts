@@ -67,24 +67,47 @@ export function forgetHolder(holder: RefHolder): void {
   holder.heldRefs.clear();
 }
 
-// ---- worker side ----------------------------------------------------------------------------------------
+// ---- the holder's side (a worker, a cluster node): one per link, since ids are the sender's ----------------
 
-const kept = new Map<number, unknown>();
+const keepers = new Set<KeptRefs>();
 
-/** Replaces the markers of a call's arguments by the values this worker keeps (keeping new ones). */
-export function readRefArgs(args: unknown[]): void {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as RefMarker | null;
-    if (a === null || typeof a !== 'object' || typeof a.$troupeRef !== 'number') continue;
-    if ('v' in a) kept.set(a.$troupeRef, a.v);
-    args[i] = kept.get(a.$troupeRef);
+/** The ref values one link's sender has sent here, by the sender's ids. */
+export class KeptRefs {
+  readonly #kept = new Map<number, unknown>();
+
+  constructor() {
+    keepers.add(this);
+  }
+
+  /** Replaces the markers of a call's arguments by the values kept here (keeping new ones). */
+  read(args: unknown[]): void {
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i] as RefMarker | null;
+      if (a === null || typeof a !== 'object' || typeof a.$troupeRef !== 'number') continue;
+      if ('v' in a) this.#kept.set(a.$troupeRef, a.v);
+      args[i] = this.#kept.get(a.$troupeRef);
+    }
+  }
+
+  /** The ref was collected on the sender's side: no call will name it again. */
+  drop(id: number): void {
+    this.#kept.delete(id);
+  }
+
+  /** The link is gone: nothing it sent is needed any more. */
+  close(): void {
+    this.#kept.clear();
+    keepers.delete(this);
+  }
+
+  get size(): number {
+    return this.#kept.size;
   }
 }
 
-/** The ref was collected on the main thread: no call will name it again. */
-export function dropKeptRef(id: number): void {
-  kept.delete(id);
+/** How many ref values this thread keeps, over its links (for tests). */
+export function keptRefs(): number {
+  let n = 0;
+  for (const k of keepers) n += k.size;
+  return n;
 }
-
-/** How many ref values this worker keeps (for tests through stats()). */
-export const keptRefs = (): number => kept.size;

@@ -42,6 +42,9 @@ export class ClusterCounter extends Actor {
   killVia(h: ActorHandle<ClusterCounter>): void {
     kill(h);
   }
+  len(v: { length: number }): number {
+    return v.length;
+  }
   /** Waits `ms`, then leaves a mark outside every process (mark()). */
   async markAfter(path: string, tag: string, ms: number): Promise<string> {
     await new Promise((r) => setTimeout(r, ms));
