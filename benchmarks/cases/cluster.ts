@@ -4,7 +4,7 @@
 // (scripts/local-cluster.ts), joins as the driver (1 worker of its own), and ends with shutdown() and every
 // process it started stopped.
 import { fileURLToPath } from 'node:url';
-import { ActorDiedError, init, nodes, shutdown, type ActorHandle, type ObjectRef } from '../../lib/index.js';
+import { ActorDiedError, findActor, init, nodes, shutdown, type ActorHandle, type ObjectRef } from '../../lib/index.js';
 import { startNats, startNode, type NatsServer, type NodeProcess } from '../../scripts/local-cluster.js';
 import { check, fmtInt, latencies, na, progress, summarize, throughput, windowed, within, type Case, type CaseResult, type Figure, type Measured, type RunOptions } from '../harness.js';
 import { ClusterBench } from '../workers/cluster-actors.js';
@@ -230,6 +230,44 @@ const deathCase: Case = {
   },
 };
 
+const stopCase: Case = {
+  name: 'cluster: SIGSTOP of a node to ActorDiedError',
+  area: 'cluster',
+  async run(opts) {
+    const rounds = opts.quick ? 1 : 3;
+    const names = Array.from({ length: rounds }, (_, r) => `s${r + 1}`);
+    return withCluster(names, async (_nats, started) => {
+      const troupe: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        progress(`round ${r + 1}/${rounds}`);
+        const node = started.find((s) => s.name === names[r])!;
+        const h = ClusterBench.options({ placement: { node: node.name } }).remote();
+        check((await h.where.remote()) === node.pid, `the actor lives on ${node.name}`);
+        const failed = h.slow.remote(60_000).then(
+          () => 'resolved',
+          (e: unknown) => ({ e, at: performance.now() }),
+        );
+        await new Promise((res) => setTimeout(res, 100));
+        const t0 = performance.now();
+        node.proc.kill('SIGSTOP'); // its subscriptions stay: only silence tells
+        const out = await within(failed, FAILURE_MS + 10_000);
+        node.proc.kill('SIGKILL');
+        check(typeof out === 'object', `the call in flight settled by rejecting (got: ${String(out)})`);
+        const { e, at } = out as { e: unknown; at: number };
+        check(e instanceof ActorDiedError && e.message.includes(node.name), `it rejected with ActorDiedError naming ${node.name} (got: ${String(e)})`);
+        troupe.push(at - t0);
+      }
+      const t = summarize('troupe: SIGSTOP of the node to the in-flight call rejecting with ActorDiedError', 'ms', troupe);
+      return {
+        name: stopCase.name,
+        figures: [t],
+        target: { text: `< failureTimeout + 1 s (${fmtInt(FAILURE_MS + 1000)} ms)`, met: t.median < FAILURE_MS + 1000 },
+        note: `ms from SIGSTOP of a node (a slow call in flight on it) to the call's rejection: a frozen process keeps its subscriptions, so only its silence for failureTimeout (${FAILURE_MS} ms) tells; one fresh node per round`,
+      };
+    });
+  },
+};
+
 const EVEN_X = 1.5;
 
 const manyNodesCase: Case = {
@@ -238,6 +276,7 @@ const manyNodesCase: Case = {
   async run(opts) {
     const count = opts.quick ? 4 : 16;
     const actors = opts.quick ? 200 : 2000;
+    const named = opts.quick ? 50 : 500;
     const names = Array.from({ length: count }, (_, i) => `m${i + 1}`);
     const t0 = performance.now();
     let startS = 0;
@@ -260,7 +299,16 @@ const manyNodesCase: Case = {
       const counts = [...per.values()];
       const mean = (actors - driver) / counts.length;
       const all = Math.max(driver, ...counts) / (actors / (counts.length + 1));
-      return { rate: (actors * 1000) / ms, even: Math.max(...counts) / mean, all, min: Math.min(...counts), max: Math.max(...counts), driver };
+      // Named actors: each name claimed in the cluster's KV bucket before the actor is built; then found.
+      progress(`creating ${named} named actors`);
+      const n0 = performance.now();
+      const nhs = Array.from({ length: named }, (_, i) => ClusterBench.options({ name: `bench-${i}` }).remote());
+      await Promise.all(nhs.map((h) => h.where.remote()));
+      const namedRate = (named * 1000) / (performance.now() - n0);
+      const l0 = performance.now();
+      for (let i = 0; i < named; i++) check((await findActor(`bench-${i}`)) === nhs[i], `findActor('bench-${i}') gives its actor`);
+      const lookupRate = (named * 1000) / (performance.now() - l0);
+      return { rate: (actors * 1000) / ms, even: Math.max(...counts) / mean, all, min: Math.min(...counts), max: Math.max(...counts), driver, namedRate, lookupRate };
     });
     progress(`raw baseline: ${count} responders`);
     const nats = await startNats();
@@ -285,7 +333,8 @@ const manyNodesCase: Case = {
       summarize(`troupe: ${fmtInt(actors)} actors created at once (default placement), each called once`, 'ops/s', [troupe.rate]),
       summarize(`troupe: placement evenness, max/mean actors per node (${count} nodes)`, 'x', [troupe.even]),
       summarize(`contrast: the same over all ${members} members (the driver's pool is a candidate too)`, 'x', [troupe.all], 'contrast'),
-      na('troupe: cluster-wide name lookups', 'troupe', 'cluster-wide names not built yet'),
+      summarize(`troupe: ${fmtInt(named)} named actors created at once (each name claimed in the KV bucket)`, 'ops/s', [troupe.namedRate]),
+      summarize('troupe: findActor(name) lookups, one after another', 'ops/s', [troupe.lookupRate]),
       summarize(`${RAW}: ${fmtInt(actors)} first requests at once, round robin over ${count} responder processes`, 'ops/s', [rawRate], 'baseline'),
     ];
     return {
@@ -304,5 +353,6 @@ export const clusterCases: Case[] = [
   streamCase('cluster: streamed items, backpressure 256', 256, 250_000),
   bigCase,
   deathCase,
+  stopCase,
   manyNodesCase,
 ];
