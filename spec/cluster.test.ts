@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { Actor, ActorDiedError, ActorNotFoundError, TaskError, WorkerCrashedError, actor, actorInfo, findActor, getActor, init, kill, nodes, put, shutdown } from '../lib/index.js';
 import { ClusterCounter } from './helpers/cluster-actors.js';
+import { encodeBeat } from '../lib/cluster/envelope.js';
 import { napPid, squares } from './helpers/cluster-functions.js';
 import { startNats, startNode, type NatsServer, type NodeProcess } from './helpers/cluster-nodes.js';
 
@@ -265,6 +266,25 @@ describe('cluster on NATS', () => {
     sub.unsubscribe();
     await nc.close();
     assert.ok(bytes > 1024 * 1024 && bytes < 2 * 1024 * 1024, `about 1 MB went to n1 for 22 calls, not 22 MB: ${bytes} bytes`);
+  });
+
+  test('fencing: a member told it is dead to the others ends what it had and joins again as a new member; a restartable actor that lived there moves', async () => {
+    const n9 = await node('n9');
+    await until(() => live('n9'), 5000, 'n9 in nodes()');
+    const first = nodes().find((n) => n.name === 'n9' && n.alive)!.id;
+    const mover = ClusterCounter.options({ placement: { node: 'n9', soft: true }, maxRestarts: 1 }).remote(1);
+    assert.equal((await mover.where.remote()).pid, n9.pid);
+    const nc = await connect({ servers: nats.url });
+    nc.publish(`troupe.${CLUSTER}.hb`, encodeBeat({ t: 'dead', id: first }));
+    await nc.flush();
+    await nc.close();
+    const again = () => nodes().find((n) => n.name === 'n9' && n.alive && n.id !== first);
+    await until(() => again() !== undefined, 5000, 'n9 back as a new member');
+    await until(() => nodes().find((n) => n.id === first)?.alive === false, 5000, 'its old incarnation listed dead here');
+    assert.equal(await mover.add.remote(1), 2, 'rebuilt from its arguments on a live member');
+    assert.equal(actorInfo(mover).restarts, 1);
+    await until(() => again()!.actors === 0, 5000, 'n9 hosting nothing of its old incarnation');
+    n9.proc.kill('SIGKILL');
   });
 
   test('garbage on the cluster subjects is dropped: the nodes go on serving', async () => {

@@ -83,6 +83,8 @@ export class Cluster implements Placer, FunctionRouter {
   #fenced = false;
   #inbound: Subscription[] = [];
   #reconnectedAt = -Infinity;
+  /** When each member this process takes for dead was last told so. */
+  readonly #toldDead = new Map<string, number>();
 
   private constructor(
     readonly nc: NatsConnection,
@@ -220,14 +222,29 @@ export class Cluster implements Placer, FunctionRouter {
     if (this.#fenced) return true;
     const silent = performance.now() - this.#selfHeard;
     if (silent <= this.failureTimeout || this.#left) return false;
-    this.#fenced = true;
-    setImmediate(() => this.#reincarnate(silent));
+    this.#fence(`this process was cut off from the cluster for ${Math.round(silent)} ms (failureTimeout ${this.failureTimeout} ms), so the others took it for dead`);
     return true;
   }
 
-  #reincarnate(silent: number): void {
+  /** Fences this process (#cutOff), for `why`: it acts on nothing more, and soon joins again. */
+  #fence(why: string): void {
+    if (this.#fenced || this.#left) return;
+    this.#fenced = true;
+    setImmediate(() => this.#reincarnate(why));
+  }
+
+  /** Tells member `id`, which this process takes for dead, that it is (at most once a heartbeat). */
+  #tellDead(id: string): void {
+    const now = performance.now();
+    if (now - (this.#toldDead.get(id) ?? -Infinity) < this.heartbeatMs) return;
+    this.#toldDead.set(id, now);
+    if (this.#toldDead.size > 1000) this.#toldDead.delete(this.#toldDead.keys().next().value!);
+    if (!this.nc.isClosed()) this.nc.publish(`${this.prefix}.hb`, encodeBeat({ t: 'dead', id }));
+  }
+
+  #reincarnate(why: string): void {
     if (this.#left) return;
-    const why = `this process was cut off from the cluster for ${Math.round(silent)} ms (failureTimeout ${this.failureTimeout} ms), so the others took it for dead`;
+    const old = this.#me;
     const peers = [...this.#peers.values()];
     this.#peers.clear();
     this.#chunks.clear();
@@ -239,6 +256,8 @@ export class Cluster implements Placer, FunctionRouter {
     for (const p of peers) p.died(why);
     this.#selfHeard = performance.now();
     this.#fenced = false;
+    // Whoever still takes the old incarnation for alive learns now that it is gone.
+    if (!this.nc.isClosed()) this.nc.publish(`${this.prefix}.hb`, encodeBeat({ t: 'bye', id: old }));
     this.#subscribeInbound();
   }
 
@@ -281,9 +300,16 @@ export class Cluster implements Placer, FunctionRouter {
       return;
     }
     if (this.#cutOff()) return;
+    if (b.t === 'dead' || (b.t === 'bye' && b.id === this.#me)) {
+      // Others took this incarnation for dead (they ended what it had with them): it must not go on.
+      if (b.id === this.#me) this.#fence('another member of the cluster took this process for dead');
+      return;
+    }
     if (b.t === 'hb') {
-      if (!this.membership.heard(b.m)) this.dropped++;
-      else {
+      if (!this.membership.heard(b.m)) {
+        this.dropped++;
+        if (this.membership.isDead(b.m.id)) this.#tellDead(b.m.id);
+      } else {
         const peer = this.#peers.get(b.m.id);
         if (peer !== undefined) peer.name = b.m.name;
         this.placement.heard(b.m);
@@ -316,7 +342,8 @@ export class Cluster implements Placer, FunctionRouter {
     // A dead member's incarnation is over, and one never heard of is no member: what they send is dropped.
     if (!this.membership.alive(from)) {
       this.dropped++;
-      if (!this.membership.isDead(from)) this.nc.publish(`${this.prefix}.hb`, encodeBeat({ t: 'who', id: this.me }));
+      if (this.membership.isDead(from)) this.#tellDead(from);
+      else this.nc.publish(`${this.prefix}.hb`, encodeBeat({ t: 'who', id: this.me }));
       return;
     }
     const peer = this.peer(from);

@@ -90,7 +90,7 @@ export function readBeat(data: Uint8Array): Beat {
   const b: unknown = packr.unpack(data);
   const o = b as { t?: unknown; id?: unknown; m?: { id?: unknown; name?: unknown; classes?: unknown; functions?: unknown } };
   if (o === null || typeof o !== 'object') throw new TypeError('not a heartbeat');
-  if ((o.t === 'bye' || o.t === 'who') && typeof o.id === 'string') return b as Beat;
+  if ((o.t === 'bye' || o.t === 'who' || o.t === 'dead') && typeof o.id === 'string') return b as Beat;
   if (o.t === 'hb' && o.m !== null && typeof o.m === 'object' && typeof o.m.id === 'string' && typeof o.m.name === 'string' && Array.isArray(o.m.classes) && Array.isArray(o.m.functions)) return b as Beat;
   throw new TypeError('not a heartbeat');
 }

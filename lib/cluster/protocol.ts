@@ -25,11 +25,13 @@ export interface MemberInfo {
   readonly functions: readonly string[];
 }
 
-/** A heartbeat (`hb`: what the member is now; `bye`: it leaves; `who`: everyone, send yours now). */
+/** A heartbeat (`hb`: what the member is now; `bye`: it leaves; `who`: everyone, send yours now; `dead`:
+ *  member `id`, you are dead to me: a process told so fences itself and joins again as a new member). */
 export type Beat =
   | { readonly t: 'hb'; readonly m: MemberInfo }
   | { readonly t: 'bye'; readonly id: string }
-  | { readonly t: 'who'; readonly id: string };
+  | { readonly t: 'who'; readonly id: string }
+  | { readonly t: 'dead'; readonly id: string };
 
 /** Link messages from member `f` to the member whose subject it is on: messages in order, or one chunk of
  *  a message larger than the server's max_payload (`c`: which message, chunk index, chunk count). `s` is
