@@ -8,7 +8,7 @@
 // the imports defined run here too, on this process's pool, for any member that calls them.
 import type { ActorCore } from '../actor-core.js';
 import { ActorDiedError, DefinitionNotFoundError } from '../errors.js';
-import { classInfo, isGeneratorFunction, type Callable, type ClassInfo } from '../model/class-info.js';
+import { classInfo, isGeneratorFunction, type Callable, type ClassInfo, type MethodInfo } from '../model/class-info.js';
 import { handleTarget } from '../handle.js';
 import { lookup, registered, type Location } from '../model/definitions.js';
 import { DEFAULT_CALL, type ActorOptions, type ResolvedCall } from '../model/options.js';
@@ -31,7 +31,7 @@ export interface HostedPeer {
 export interface HostingRuntime {
   createOwned(info: ClassInfo, options: ActorOptions, args: unknown[], creator: string | undefined, id?: string): object;
   /** Runs a threaded function on this process's pool, as a task of this process. */
-  runFunction(callable: Callable, at: Location, args: unknown[], call: ResolvedCall, hasRefs: boolean, here: boolean, resume: (task: Task) => void): Output;
+  runFunction(callable: Callable, at: Location, args: unknown[], call: ResolvedCall, hasRefs: boolean, here: boolean, resume: ((task: Task) => void) | undefined): Output;
   hosting: NodeHosting | undefined;
   /** What of its resources this process's actors do not hold now. */
   readonly cluster: { info(): { readonly free: Readonly<Record<string, number>> } } | undefined;
@@ -52,6 +52,8 @@ export class NodeHosting {
   readonly #told = new Map<HostedPeer, Map<number, Location | string>>();
   readonly #byAid = new Map<string, Hosted>();
   readonly #byCore = new Map<ActorCore, Hosted>();
+  /** The options of a method's calls that carry none of their own (see serve). */
+  readonly #plain = new WeakMap<MethodInfo, ResolvedCall>();
   /** Detached actors that could not be built, and why (the latest ones). */
   readonly #buried = new Map<string, string>();
   /** The detached actors built here. */
@@ -94,8 +96,9 @@ export class NodeHosting {
     const callable: Callable = { name: (at as Location).name, fn: fn as Callable['fn'], stream: isGeneratorFunction(fn) };
     // With the caller's options and attempt count: a crash of this node's worker is retried here, within
     // the same budget; a death of this whole node, by the caller.
-    const call = callFromWire(DEFAULT_CALL, m.o);
-    answer(this.runtime.runFunction(callable, at as Location, args, call, false, true, (t) => resumeFromWire(t, m.o)), `the result of ${callable.name}`);
+    const o = m.o;
+    const call = callFromWire(DEFAULT_CALL, o);
+    answer(this.runtime.runFunction(callable, at as Location, args, call, false, true, o === undefined ? undefined : (t) => resumeFromWire(t, o)), `the result of ${callable.name}`);
   }
 
   get size(): number {
@@ -214,9 +217,15 @@ export class NodeHosting {
     const core = h.core;
     const method = core.methods.get(m.m!);
     if (method === undefined) throw new TypeError(`${core.className} has no method '${m.m}'`);
-    // A call is run once here: a retry after a crash is the caller's (A7).
-    const call = { ...callFromWire(method.call, m.o), maxTaskRetries: 0 };
-    answer(core.call(method, args, call, (t) => resumeFromWire(t, m.o)), `the result of ${core.className}.${m.m}`);
+    // A call is run once here: a retry after a crash is the caller's (A7). Most calls carry no options of
+    // their own: theirs is one object per method, so that what it is on the wire is worked out once.
+    const o = m.o;
+    let call = o === undefined ? this.#plain.get(method) : undefined;
+    if (call === undefined) {
+      call = { ...callFromWire(method.call, o), maxTaskRetries: 0 };
+      if (o === undefined) this.#plain.set(method, call);
+    }
+    answer(core.call(method, args, call, o === undefined ? undefined : (t) => resumeFromWire(t, o)), `the result of ${core.className}.${m.m}`);
   }
 
   /** The peer is gone: the actors it created die with it (A8). */
