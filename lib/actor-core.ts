@@ -86,6 +86,11 @@ export class ActorCore implements TaskHost, HandleTarget {
     return this.#executor.queued;
   }
 
+  /** Where it is built, when that is another member of a cluster (Executor.build). */
+  get build(): { readonly member: string; readonly aid: string } | undefined {
+    return this.#executor.build;
+  }
+
   /** Whether it lives on this process (not placed on another member of a cluster). */
   get here(): boolean {
     return this.#executor.elsewhere !== true;

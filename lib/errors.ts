@@ -170,3 +170,9 @@ function describe(e: unknown): string {
     return Object.prototype.toString.call(e);
   }
 }
+
+/** @internal A call sent straight to where an actor lived, which has moved or gone: it did not run there,
+ *  and the caller sends it to the actor's owner instead (cluster/handles.ts). Never reaches a user. */
+export class NotHostedHereError extends TroupeError {
+  override name = 'NotHostedHereError';
+}

@@ -179,10 +179,26 @@ describe('cluster on NATS', () => {
     const there = ClusterCounter.options({ placement: { node: 'n2' } }).remote(200);
     const caller = ClusterCounter.options({ placement: { node: 'n1' } }).remote();
     assert.equal(await caller.addVia.remote(here, 1), 101, 'n1 calls an actor on the driver');
-    assert.equal(await caller.addVia.remote(there, 2), 202, 'n1 calls an actor on n2 (through its owner)');
+    assert.equal(await caller.addVia.remote(there, 2), 202, 'n1 calls an actor on n2');
+    // Straight from n1 to n2, not through this driver (its owner): count what reaches this driver meanwhile.
+    const me = nodes()[0]!.id;
+    const nc = await connect({ servers: nats.url });
+    let toDriver = 0;
+    const sub = nc.subscribe(`troupe.${CLUSTER}.in.${me}`, { callback: () => void toDriver++ });
+    await nc.flush();
+    for (let i = 0; i < 20; i++) await caller.addVia.remote(there, 0);
+    sub.unsubscribe();
+    await nc.close();
+    assert.ok(toDriver < 40, `20 calls from n1 to n2 sent ${toDriver} messages to this driver: only the 20 results of its own calls to n1, and acks`);
     assert.equal(await here.add.remote(0), 101);
     assert.deepEqual(await caller.firstOf.remote(there, 5), [0, 1, 2, 3, 4], 'G1 a stream through a handle, in order');
     assert.equal(await caller.echo.remote(here), here, 'the same handle, back at its owner');
+    // The actor restarts (a new build): a call sent straight to the old one is sent to its owner instead.
+    const moving = ClusterCounter.options({ placement: { node: 'n2' }, maxRestarts: 1 }).remote(300);
+    assert.equal(await caller.addVia.remote(moving, 1), 301);
+    kill(moving, { noRestart: false });
+    await until(() => actorInfo(moving).state === 'open' && actorInfo(moving).restarts === 1, 5000, 'the actor rebuilt');
+    assert.equal(await caller.addVia.remote(moving, 1), 301, 'rebuilt from its arguments, reached through its owner');
     await caller.killVia.remote(there);
     await assert.rejects(there.add.remote(1), ActorDiedError);
     await assert.rejects(caller.addVia.remote(there, 1), (e: unknown) => e instanceof TaskError && (e.cause as Error).name === 'ActorDiedError');
@@ -195,7 +211,13 @@ describe('cluster on NATS', () => {
     assert.equal(await parent.addVia.remote(child, 1), 9);
     kill(parent);
     await until(() => actorInfo(parent).state === 'dead', 5000, 'the parent dead');
-    await assert.rejects(child.add.remote(1), ActorDiedError);
+    // Calls go straight to where the child lives: its death reaches them once its node has heard of it.
+    let end: unknown;
+    for (const stop = Date.now() + 5000; end === undefined && Date.now() < stop; ) {
+      end = await child.add.remote(1).then(() => undefined, (e: unknown) => e);
+      if (end === undefined) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.ok(end instanceof ActorDiedError, `the child died with its creator: ${String(end)}`);
   });
 
   test("lifetime 'detached': built on a node that owns it; it outlives its creator's shutdown() and SIGKILL, while the creator's own actors die", async () => {

@@ -115,6 +115,7 @@ export class Cluster implements Placer, FunctionRouter {
       },
       actors: runtime.actors,
       peer: (id) => self.peer(id),
+      peerIfAlive: (id) => (self.membership.alive(id) ? self.peer(id) : undefined),
     });
     this.#publisher = {
       get me() {

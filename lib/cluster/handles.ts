@@ -18,11 +18,15 @@ export interface HandleSide {
   readonly me: string;
   readonly actors: ReadonlyMap<string, ActorCore>;
   peer(id: string): Peer;
+  /** The link to member `id` while it is alive; undefined otherwise. */
+  peerIfAlive(id: string): Peer | undefined;
 }
 
 export class ClusterHandles implements HandleCodec {
   /** The owner of each handle made here for an actor of another member. */
   readonly #ownerOf = new WeakMap<object, string>();
+  /** Builds that calls found gone from where they lived: calls go to the owner instead. */
+  readonly #moved = new Set<string>();
 
   constructor(readonly side: HandleSide) {}
 
@@ -41,6 +45,15 @@ export class ClusterHandles implements HandleCodec {
         failed: (w, e) => {
           if (e instanceof ActorDiedError) dead.add(w.$troupeHandle);
         },
+        // Straight to the member the actor lives on, while it lives there (not to the owner, then on).
+        direct: (w) => {
+          if (w.h === undefined || w.b === undefined || this.#moved.has(w.b)) return undefined;
+          const host = this.side.peerIfAlive(w.h);
+          return host === undefined ? undefined : { endpoint: host.endpoint, aid: w.b };
+        },
+        moved: (w) => {
+          if (w.b !== undefined) this.#moved.add(w.b);
+        },
       },
       this,
     );
@@ -50,8 +63,13 @@ export class ClusterHandles implements HandleCodec {
     if (isWireHandle(o)) return o;
     const t = handleTarget(o);
     if (t === undefined) return undefined;
-    // An actor of this process's own (a dead one too: calls through the handle then fail with ActorDiedError).
-    if (t.kind !== 'foreign') return { ...wireHandleOf(t as ActorCore), o: this.side.me };
+    // An actor of this process's own (a dead one too: calls through the handle then fail with ActorDiedError),
+    // with where it lives when that is another member: calls go straight there.
+    if (t.kind !== 'foreign') {
+      const core = t as ActorCore;
+      const at = core.build;
+      return { ...wireHandleOf(core), o: this.side.me, ...(at !== undefined ? { h: at.member, b: at.aid } : {}) };
+    }
     const owner = this.#ownerOf.get(o);
     if (owner !== undefined) return this.side.peer(owner).handles.wireOf(o);
     throw new TroupeError(`a handle to ${t.className} given to this process by one of its workers cannot be passed to another process`);

@@ -4,7 +4,7 @@
 // tenants crash (and restart elsewhere, A7), the calls in flight to it are lost, and the actors it created
 // here die with it (A8).
 import type { ActorCore } from '../actor-core.js';
-import { ActorDiedError, TroupeError } from '../errors.js';
+import { ActorDiedError, NotHostedHereError, TroupeError } from '../errors.js';
 import { serveActor } from '../hosting/main.js';
 import type { RemoteHandles } from '../wire/remote-handles.js';
 import type { ClusterHandles } from './handles.js';
@@ -66,6 +66,7 @@ export class Peer implements Host, RefHolder, FunctionRunner {
 
   serve(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
     const h = this.hosting();
+    if (m.d && (h === undefined || !h.hosts(m.aid!))) throw new NotHostedHereError(`actor build ${m.aid} is not hosted here (any more)`);
     if (m.fid === undefined && (h === undefined || !h.hosts(m.aid!))) {
       // A call through a handle to an actor this process owns.
       const core = this.owned.get(m.aid!);

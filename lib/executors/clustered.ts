@@ -43,6 +43,13 @@ export class ClusterExecutor extends RemoteExecutor implements PeerTenant {
     return this.#peer;
   }
 
+  #built = false;
+
+  get build(): { member: string; aid: string } | undefined {
+    const p = this.#peer;
+    return this.#built && p !== undefined && !p.dead && !this.closed ? { member: p.id, aid: this.wid } : undefined;
+  }
+
   get node(): string | undefined {
     return this.#peer?.name ?? (this.chosen === undefined ? undefined : this.placer.nameOf(this.chosen));
   }
@@ -96,7 +103,10 @@ export class ClusterExecutor extends RemoteExecutor implements PeerTenant {
   created(error: WireError | undefined, full: boolean): void {
     const c = this.#create;
     this.#create = undefined;
-    if (error === undefined) c?.resolve(!full);
+    if (error === undefined) {
+      this.#built = !full;
+      c?.resolve(!full);
+    }
     else c?.reject(decodeError(error));
   }
 

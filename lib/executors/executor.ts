@@ -29,4 +29,6 @@ export interface Executor {
   readonly node?: string | undefined;
   /** True when the actor lives (or is being placed) on another process of the cluster. */
   readonly elsewhere?: boolean;
+  /** Once built on another member: that member and the actor's build id there (calls may go straight). */
+  readonly build?: { readonly member: string; readonly aid: string } | undefined;
 }

@@ -29,8 +29,12 @@ export interface WireHandle {
   readonly groups?: readonly string[];
   /** The actor's mode, for actorInfo() of a handle whose actor is gone. */
   readonly mode?: 'sync' | 'async' | 'threaded';
-  /** Between processes of a cluster: the member that owns the actor (its calls go there). */
+  /** Between processes of a cluster: the member that owns the actor (its calls go there)... */
   readonly o?: string;
+  /** ...or, while the actor lives on another member, that member (`h`) and the actor's build there (`b`),
+   *  where calls go straight. */
+  readonly h?: string;
+  readonly b?: string;
 }
 
 /** Call options as they cross: retryExceptions is sent as error class names (classes cannot cross). */
@@ -65,6 +69,8 @@ export interface CallMsg {
   readonly o?: WireCall;
   /** The arguments hold ref markers (ref-cache.ts): values the receiver keeps, or keeps from now on. */
   readonly r?: true;
+  /** Sent straight to where the actor lives, not to its owner: if it is not there, it did not run. */
+  readonly d?: true;
 }
 /** Cancel call `id`, and what it submitted unless `only` (G11). */
 export interface CancelMsg {

@@ -2,7 +2,7 @@
 // its actor through the worker's endpoint, kills it and reads its info through the link. One handle per
 // actor while the code holds it. A call leaves once its ref arguments have resolved, in the order the calls
 // were made (A1, A11); cancelling it (or the call that made it: G11) cancels it on the actor's side.
-import { ActorDiedError, TaskCancelledError, TaskError, TaskTimeoutError } from '../errors.js';
+import { ActorDiedError, NotHostedHereError, TaskCancelledError, TaskError, TaskTimeoutError } from '../errors.js';
 import { runningTask } from '../context.js';
 import { makeHandle, type HandleTarget } from '../handle.js';
 import type { MethodInfo } from '../model/class-info.js';
@@ -23,6 +23,11 @@ export interface HandleLink {
   info(w: WireHandle): ActorInfo | null;
   /** A call through handle `w` failed with `e` (the link may learn from it that the actor died). */
   failed?(w: WireHandle, e: Error): void;
+  /** Where a call through `w` may go straight (the process the actor lives on), instead of the link; a
+   *  call sent there that finds the actor gone did not run, and goes through the link then. */
+  direct?(w: WireHandle): { readonly endpoint: Endpoint; readonly aid: string } | undefined;
+  /** A call sent straight found the actor gone from there (`direct` should not offer it again). */
+  moved?(w: WireHandle): void;
 }
 
 export class RemoteHandles implements HandleCodec {
@@ -86,7 +91,10 @@ export class RemoteHandles implements HandleCodec {
   }
 
   #call(w: WireHandle, method: MethodInfo, args: unknown[], call: ResolvedCall): Output {
-    const ep = this.link.endpoint;
+    /** Where the call went: the link, or straight where the actor lives (HandleLink.direct). */
+    let ep = this.link.endpoint;
+    let straight = false;
+    let sent: unknown[] = [];
     const site = { className: w.className, method: method.name, taskId: this.#calls++ };
     /** The endpoint's id of the call once it has left. */
     let id: number | undefined;
@@ -132,6 +140,12 @@ export class RemoteHandles implements HandleCodec {
         if (m.ok) settle(undefined, valueFromWire(m.v, this.#codec));
         else {
           const e = m.app ? new TaskError(site, decodeError(m.e!)) : decodeError(m.e!);
+          if (straight && e instanceof NotHostedHereError) {
+            // It did not run there: the actor moved (or died); its owner knows.
+            this.link.moved?.(w);
+            send(sent, false);
+            return;
+          }
           this.link.failed?.(w, e);
           settle(e);
         }
@@ -141,24 +155,29 @@ export class RemoteHandles implements HandleCodec {
         for (const v of m.vs) core!.push(valueFromWire(v, this.#codec));
       },
       retried: () => {},
-      lost: (cause) => settle(new ActorDiedError({ id: w.$troupeHandle, className: w.className }, 'the process that owns it is gone', cause)),
+      lost: (cause) => settle(new ActorDiedError({ id: w.$troupeHandle, className: w.className }, straight ? 'the process it lived on is gone' : 'the process that owns it is gone', cause)),
     };
     const o: { -readonly [K in keyof WireCall]: WireCall[K] } = {};
     if (call.backpressure !== Infinity) o.backpressure = call.backpressure;
     if (call.concurrencyGroup) o.group = call.concurrencyGroup;
     if (call.transfer) o.transfer = true;
-    const send = (resolved: unknown[]) => {
+    const send = (resolved: unknown[], mayGoStraight = true) => {
       if (done) return; // cancelled while its ref arguments resolved: it never leaves
+      const route = mayGoStraight ? this.link.direct?.(w) : undefined;
+      straight = route !== undefined;
+      ep = route?.endpoint ?? this.link.endpoint;
+      sent = resolved;
       const wireArgs = resolved.map((a, i) => valueToWire(a, `argument ${i}`, this.#codec.writeHandle));
-      const msg: { -readonly [K in keyof CallMsg]: CallMsg[K] } = { t: 'call', id: ep.nextId(), aid: w.$troupeHandle, m: method.name, args: wireArgs };
+      const msg: { -readonly [K in keyof CallMsg]: CallMsg[K] } = { t: 'call', id: ep.nextId(), aid: route?.aid ?? w.$troupeHandle, m: method.name, args: wireArgs };
       if (Object.keys(o).length > 0) msg.o = o;
+      if (straight) msg.d = true;
       id = msg.id;
       ep.call(msg, pending, core, call.transfer ? transferables(wireArgs) : undefined);
     };
     const fail = (e: unknown) => settle(e as Error);
     if (this.#chain === undefined && !args.some((a) => a instanceof ObjectRef)) {
       try {
-        send(args);
+        send(args, true);
       } catch (e) {
         fail(e);
       }
@@ -166,7 +185,7 @@ export class RemoteHandles implements HandleCodec {
       const prev = this.#chain ?? Promise.resolve();
       const mine: Promise<void> = prev
         .then(() => Promise.all(args))
-        .then(send, fail)
+        .then((resolved) => send(resolved, true), fail)
         .catch(fail)
         .finally(() => {
           if (this.#chain === mine) this.#chain = undefined;
