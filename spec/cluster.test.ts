@@ -91,6 +91,32 @@ describe('cluster on NATS', () => {
     assert.deepEqual(paced, Array.from({ length: 20 }, (_, i) => i));
   });
 
+  test('troupe status lists the members with their actors and the streams they serve, as a table and as JSON', async () => {
+    const c = ClusterCounter.options({ placement: { node: 'n2' } }).remote();
+    const stream = c.forever.remote();
+    const it = stream[Symbol.asyncIterator]();
+    await (await it.next()).value;
+    const bin = fileURLToPath(new URL('../bin/troupe.js', import.meta.url));
+    const run = (extra: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const p = spawn(process.execPath, [bin, 'status', '--servers', nats.url, '--cluster', CLUSTER, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+        p.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`troupe status exited ${code}`))));
+      });
+    await until(() => nodes().find((n) => n.name === 'n2')!.actors >= 1, 5000, "n2's heartbeat counting the actor");
+    const json = JSON.parse(await run(['--json'])) as { name: string; node: boolean; actors: number; streams: number }[];
+    const n2 = json.find((m) => m.name === 'n2')!;
+    assert.equal(n2.node, true);
+    assert.ok(n2.actors >= 1 && n2.streams >= 1, `n2 serves the stream: ${JSON.stringify(n2)}`);
+    assert.ok(json.some((m) => m.name === 'driver' && !m.node));
+    const table = await run([]);
+    assert.match(table, /member\(s\) in cluster spec/);
+    assert.match(table, /NAME +ID +KIND +WORKERS +ACTORS +STREAMS/);
+    assert.match(table, /\bn2 +\w+ +node +1 +\d+ +[1-9]/);
+    await stream.return();
+  });
+
   test('values cross as between threads; an argument over max_payload is chunked, not refused', async () => {
     const c = ClusterCounter.options({ placement: { node: 'n1' } }).remote();
     const v = { m: new Map([[1, { x: 2 }]]), s: new Set(['a']), d: new Date(5), f: new Float64Array([1.5]), u: undefined, n: null };

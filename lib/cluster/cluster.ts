@@ -279,9 +279,16 @@ export class Cluster implements Placer, FunctionRouter {
       resources: this.resources,
       free: minus(this.resources, held),
       actors,
+      streams: this.#servedStreams(),
       classes: this.#classes,
       functions: this.#functions,
     };
+  }
+
+  #servedStreams(): number {
+    let n = 0;
+    for (const p of this.#peers.values()) n += p.endpoint.servedStreams;
+    return n;
   }
 
   #publishBeat(): void {

@@ -19,6 +19,8 @@ export interface MemberInfo {
   readonly free: Readonly<Record<string, number>>;
   /** Actors it hosts now. */
   readonly actors: number;
+  /** Streams it serves to other members now (their producers run there). */
+  readonly streams: number;
   /** Keys of the threaded classes it can host (module-key.ts), `key#Class`. */
   readonly classes: readonly string[];
   /** Keys of the threaded functions it runs for others, `key#name`. */

@@ -29,9 +29,9 @@ export async function status(o: ClusterOptions, json: boolean): Promise<string> 
   await nc.close();
   const members = [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
   if (json) return `${JSON.stringify(members, null, 2)}\n`;
-  const rows = [['NAME', 'ID', 'KIND', 'WORKERS', 'ACTORS', 'RESOURCES (free/all)', 'CLASSES', 'FUNCTIONS']];
+  const rows = [['NAME', 'ID', 'KIND', 'WORKERS', 'ACTORS', 'STREAMS', 'RESOURCES (free/all)', 'CLASSES', 'FUNCTIONS']];
   for (const m of members) {
-    rows.push([m.name, m.id, m.node ? 'node' : 'driver', String(m.workers), String(m.actors), Object.entries(m.resources).map(([k, v]) => `${k}=${m.free?.[k] ?? v}/${v}`).join(',') || '-', String(m.classes.length), String(m.functions?.length ?? 0)]);
+    rows.push([m.name, m.id, m.node ? 'node' : 'driver', String(m.workers), String(m.actors), String(m.streams ?? 0), Object.entries(m.resources).map(([k, v]) => `${k}=${m.free?.[k] ?? v}/${v}`).join(',') || '-', String(m.classes.length), String(m.functions?.length ?? 0)]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return `${members.length} member(s) in cluster ${o.name}\n${rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ')).join('\n')}\n`;

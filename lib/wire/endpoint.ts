@@ -56,6 +56,13 @@ export class Endpoint {
   /** The values of refs the peer sent once for many calls (ref-cache.ts). */
   readonly kept = new KeptRefs();
 
+  /** The peer's streams this side serves now (their producers run here). */
+  get servedStreams(): number {
+    let n = 0;
+    for (const s of this.#served.values()) if (s.out instanceof ObjectRefGenerator) n++;
+    return n;
+  }
+
   constructor(
     readonly transport: Transport,
     readonly handles: HandleCodec,
