@@ -182,7 +182,9 @@ export class Runtime implements ActorOwner, TaskHost {
     const c = this.cluster;
     if (core.name === undefined || c === undefined) return undefined;
     if (c.registry === undefined) return Promise.reject(new ActorDiedError(core, `cluster-wide names need JetStream, and ${c.registryMissing}`));
-    return c.registry.claim(core.name, { ...wireHandleOf(core), o: c.me }).catch((e: unknown) => {
+    // A detached actor's entry says how to build it again should its node die (registry.ts).
+    const spawn = this.hosting?.spawnOf(core.id);
+    return c.registry.claim(core.name, { ...wireHandleOf(core), o: c.me, ...(spawn !== undefined ? { spawn: { ...spawn, respawns: 0 } } : {}) }).catch((e: unknown) => {
       throw new ActorDiedError(core, (e as Error).message);
     });
   }

@@ -335,6 +335,28 @@ describe('cluster on NATS', () => {
     n9.proc.kill('SIGKILL');
   });
 
+  test("A7 a named detached actor whose node dies is built again on another node while maxRestarts allows, and found by its name", async () => {
+    const n10 = await node('n10');
+    await until(() => live('n10'), 5000, 'n10 in nodes()');
+    const d = ClusterCounter.options({ lifetime: 'detached', placement: { node: 'n10', soft: true }, name: 'phoenix', maxRestarts: 1 }).remote(40);
+    assert.equal(await d.add.remote(2), 42);
+    assert.equal((await d.where.remote()).pid, n10.pid);
+    n10.proc.kill('SIGKILL');
+    await assert.rejects(d.add.remote(1), ActorDiedError);
+    let again: number | undefined;
+    let where: number | undefined;
+    for (const stop = Date.now() + 10_000; again === undefined && Date.now() < stop; ) {
+      const h = await findActor<ClusterCounter>('phoenix', { timeout: 2000 }).catch(() => undefined);
+      if (h !== undefined) {
+        again = await h.add.remote(1).catch(() => undefined);
+        where = again === undefined ? undefined : (await h.where.remote()).pid;
+      }
+      if (again === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(again, 41, 'built again from its arguments');
+    assert.ok(where !== undefined && where !== n10.pid && where !== process.pid, 'on another node');
+  });
+
   test('garbage on the cluster subjects is dropped: the nodes go on serving', async () => {
     const c = ClusterCounter.options({ placement: { node: 'n1' } }).remote();
     assert.equal(await c.add.remote(1), 1);

@@ -150,7 +150,17 @@ export class Cluster implements Placer, FunctionRouter {
       throw new TroupeError(`init: cannot connect to the NATS server(s) ${String(options.servers)}: ${(e as Error).message}`, { cause: e });
     });
     const c = new Cluster(nc, options, runtime);
-    const registry = await Registry.open(nc, options.name, { get me() { return c.me; }, alive: (id) => c.membership.alive(id) });
+    const registry = await Registry.open(nc, options.name, {
+      get me() {
+        return c.me;
+      },
+      alive: (id) => c.membership.alive(id),
+      respawnAt: (spawn) => {
+        const choice = c.placement.choose({ mode: 'threaded', ...(spawn.res !== undefined ? { resources: spawn.res } : {}) }, `${spawn.url}#${spawn.cls}`, true);
+        return choice === undefined || choice.local ? undefined : { node: choice.id, spawn: { ...spawn, aid: `d${randomBytes(6).toString('hex')}` } };
+      },
+      respawn: (node, spawn) => c.peer(node).send(spawn),
+    });
     if (typeof registry === 'string') c.registryMissing = registry;
     else c.registry = registry;
     if (host !== undefined) c.#host(host(c.codec));

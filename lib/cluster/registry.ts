@@ -3,20 +3,33 @@
 // actor dies naming the winner. Every member watches the bucket and keeps a local view (getActor(name)
 // reads it, a millisecond or so behind); findActor(name) waits on it. An entry is a handle's wire form
 // with its owner; entries of members that have died are not handed out, and are removed (by whoever sees
-// the death first, compare-and-set again, so a new owner's entry is never removed by mistake).
+// the death first, compare-and-set again, so a new owner's entry is never removed by mistake). A detached
+// actor's entry also says how to build it again (`spawn`): when its node dies, the member that wins the
+// compare-and-set builds it on another live node, while its restarts allow (Ray's detached actors).
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ActorNotFoundError, TroupeError } from '../errors.js';
-import type { WireHandle } from '../wire/protocol.js';
+import { Packr } from 'msgpackr';
+import type { SpawnMsg, WireHandle } from '../wire/protocol.js';
 
 /** What the registry needs of its member. */
 export interface RegistrySide {
   readonly me: string;
   /** Whether member `id` is alive (this one is). */
   alive(id: string): boolean;
+  /** Where a detached actor whose node died is built again: a live node and the spawn to send it, or
+   *  undefined when none can take it now. */
+  respawnAt(spawn: SpawnMsg): { readonly node: string; readonly spawn: SpawnMsg } | undefined;
+  /** Sends the spawn to `node` (after this member won the name for it). */
+  respawn(node: string, spawn: SpawnMsg): void;
+}
+
+/** A name's entry: the actor's handle, and for a detached actor how to build it again. */
+export interface NameEntry extends WireHandle {
+  readonly spawn?: SpawnMsg & { readonly respawns: number };
 }
 
 interface Entry {
-  readonly w: WireHandle;
+  readonly w: NameEntry;
   readonly rev: number;
 }
 
@@ -24,7 +37,14 @@ type KV = import('@nats-io/kv').KV;
 
 const key = (name: string): string => Buffer.from(name, 'utf8').toString('base64url') || '_';
 const nameOf = (k: string): string => Buffer.from(k, 'base64url').toString('utf8');
-const encode = (w: WireHandle): Uint8Array => new TextEncoder().encode(JSON.stringify(w));
+// Entries hold a detached actor's arguments, which may be binary: msgpack, each entry on its own.
+const packr = new Packr({ moreTypes: true, useRecords: false, mapsAsObjects: true });
+const encode = (w: NameEntry): Uint8Array => packr.pack(w);
+const decode = (b: Uint8Array): NameEntry => {
+  const w = packr.unpack(b) as NameEntry;
+  if (w === null || typeof w !== 'object' || typeof w.$troupeHandle !== 'string' || typeof w.className !== 'string') throw new TypeError('not a name entry');
+  return w;
+};
 
 export class Registry {
   readonly #view = new Map<string, Entry>();
@@ -55,7 +75,7 @@ export class Registry {
         const name = nameOf(e.key);
         if (e.operation === 'PUT') {
           try {
-            r.#view.set(name, { w: e.json<WireHandle>(), rev: e.revision });
+            r.#view.set(name, { w: decode(e.value), rev: e.revision });
           } catch {
             r.#view.delete(name); // not an entry of troupe's
           }
@@ -69,14 +89,16 @@ export class Registry {
   /** The live actor named `name` in the local view, if any. */
   lookup(name: string): WireHandle | undefined {
     const e = this.#view.get(name);
-    return e !== undefined && this.#live(e.w) ? e.w : undefined;
+    if (e === undefined || !this.#live(e.w)) return undefined;
+    const { spawn: _, ...w } = e.w;
+    return w;
   }
 
   /**
    * Claims `name` for the actor `w` (owned here). Resolves once it is this actor's; rejects with an error
    * naming the holder when a live actor of another member has it (a race lost by milliseconds included).
    */
-  async claim(name: string, w: WireHandle): Promise<void> {
+  async claim(name: string, w: NameEntry): Promise<void> {
     for (;;) {
       try {
         await this.kv.create(key(name), encode(w));
@@ -84,7 +106,9 @@ export class Registry {
       } catch (e) {
         const cur = await this.kv.get(key(name));
         if (cur === null || cur.operation !== 'PUT') continue; // deleted meanwhile: try again
-        const held = cur.json<WireHandle>();
+        const held = decode(cur.value);
+        // Won already for this very actor (a detached actor built again: the member that chose it wrote it).
+        if (held.$troupeHandle === w.$troupeHandle && held.o === w.o) return;
         if (this.#live(held)) throw new TroupeError(`the actor name '${name}' is taken by ${held.className}#${held.$troupeHandle} on another member of the cluster; pass getIfExists: true, or findActor('${name}'), to get that actor`, { cause: e });
         // Its owner is dead: take the name over, unless someone else just did.
         try {
@@ -104,9 +128,24 @@ export class Registry {
     this.kv.delete(key(name), { previousSeq: e.rev }).catch(() => {});
   }
 
-  /** Member `id` died: the names of its actors are free again. */
+  /** Member `id` died: the names of its actors are free again, but a detached actor that may restart is
+   *  built again on another node by whichever member wins the compare-and-set for it. */
   ownerDied(id: string): void {
-    for (const [name, e] of this.#view) if (e.w.o === id) this.kv.delete(key(name), { previousSeq: e.rev }).catch(() => {});
+    for (const [name, e] of this.#view) {
+      if (e.w.o !== id) continue;
+      const s = e.w.spawn;
+      const again = s !== undefined && s.respawns < (s.maxRestarts ?? 0) ? this.side.respawnAt(s) : undefined;
+      if (again === undefined) {
+        this.kv.delete(key(name), { previousSeq: e.rev }).catch(() => {});
+        continue;
+      }
+      const { h: _h, b: _b, ...rest } = e.w;
+      const next: NameEntry = { ...rest, $troupeHandle: again.spawn.aid, o: again.node, spawn: { ...again.spawn, respawns: s!.respawns + 1 } };
+      this.kv.update(key(name), encode(next), e.rev).then(
+        () => this.side.respawn(again.node, again.spawn),
+        () => {}, // another member won: it builds it
+      );
+    }
   }
 
   /** The live actor named `name`, once the registry has one; rejects after `timeout` ms. */
@@ -134,7 +173,7 @@ export class Registry {
         (e) => {
           if (e === null || e.operation !== 'PUT') return;
           try {
-            this.#view.set(name, { w: e.json<WireHandle>(), rev: e.revision });
+            this.#view.set(name, { w: decode(e.value), rev: e.revision });
           } catch {
             return;
           }

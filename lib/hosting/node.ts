@@ -56,8 +56,8 @@ export class NodeHosting {
   readonly #plain = new WeakMap<MethodInfo, ResolvedCall>();
   /** Detached actors that could not be built, and why (the latest ones). */
   readonly #buried = new Map<string, string>();
-  /** The detached actors built here. */
-  readonly #spawned = new Set<string>();
+  /** The detached actors built here, and how (a named one's registry entry keeps it, registry.ts). */
+  readonly #spawned = new Map<string, SpawnMsg>();
 
   constructor(
     readonly runtime: HostingRuntime,
@@ -183,10 +183,11 @@ export class NodeHosting {
       ...(m.groups !== undefined ? { concurrencyGroups: m.groups } : {}),
       ...(m.res !== undefined ? { resources: m.res } : {}),
     };
+    this.#spawned.set(m.aid, m); // before it is built: a named one claims its name with it (runtime.ts admit)
     try {
       this.runtime.createOwned(classInfo(cls), options, argsFromWire(m.args, this.codec), undefined, m.aid);
-      this.#spawned.add(m.aid);
     } catch (e) {
+      this.#spawned.delete(m.aid);
       this.#bury(m.aid, (e as Error).message);
     }
   }
@@ -194,6 +195,11 @@ export class NodeHosting {
   /** An actor of this process is gone: a detached one's death is kept, to answer calls to it. */
   released(core: ActorCore): void {
     if (this.#spawned.delete(core.id)) this.#bury(core.id, core.death?.message ?? 'it was killed');
+  }
+
+  /** How the detached actor `aid` was asked for, if it is one built here. */
+  spawnOf(aid: string): SpawnMsg | undefined {
+    return this.#spawned.get(aid);
   }
 
   /** Why the detached actor `aid` could not be built here, if it could not. */
