@@ -1,7 +1,10 @@
 // The threaded actor of `npm run demo:cluster` (demo/cluster.ts). Each `troupe node` of the demo imports
 // this module (its class is what the node hosts) and so does the driver: the same module key on both
 // sides. No top-level side effects beyond the decorator: a node's worker imports it again.
+import { sleep, tokenize } from '../actors/token-streamer.js';
 import { Actor, actor, taskContext } from '../lib/index.js';
+
+export { tokenize };
 
 /** What the demo's streamer is asked to say. */
 export const SENTENCE = 'An actor on a cluster node streams its tokens, dies with its node, and comes back on another node to say it all again.';
@@ -11,27 +14,6 @@ export interface Token {
   readonly i: number;
   readonly text: string;
   readonly pid: number;
-}
-
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts (a cancelled or closed stream). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal.reason);
-    };
-    const t = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** The words of `sentence`, each with the spaces before it. */
-export function tokenize(sentence: string): string[] {
-  return sentence.match(/\s*\S+/g) ?? [];
 }
 
 // maxRestarts: 2: when its node dies the actor is rebuilt on a live node (A7). maxTaskRetries: 0: a stream

@@ -179,6 +179,25 @@ const bigCase = oneNode('cluster: 1 MB argument round trip', async (h, raw, opts
 
 const DEATH_TARGET_MS = 1000;
 
+/** ms from `signal` to the node of an actor with a call in flight, to that call's ActorDiedError naming it. */
+async function deathDuringCall(node: NodeProcess, signal: 'SIGKILL' | 'SIGSTOP', timeout: number): Promise<number> {
+  const h = ClusterBench.options({ placement: { node: node.name } }).remote();
+  check((await h.where.remote()) === node.pid, `the actor lives on ${node.name}`);
+  const failed = h.slow.remote(60_000).then(
+    () => 'resolved',
+    (e: unknown) => ({ e, at: performance.now() }),
+  );
+  await new Promise((res) => setTimeout(res, 100)); // the call is on the node
+  const t0 = performance.now();
+  node.proc.kill(signal);
+  const out = await within(failed, timeout);
+  if (signal !== 'SIGKILL') node.proc.kill('SIGKILL');
+  check(typeof out === 'object', `the call in flight settled by rejecting (got: ${String(out)})`);
+  const { e, at } = out as { e: unknown; at: number };
+  check(e instanceof ActorDiedError && e.message.includes(node.name), `it rejected with ActorDiedError naming ${node.name} (got: ${String(e)})`);
+  return at - t0;
+}
+
 const deathCase: Case = {
   name: 'cluster: SIGKILL of a node to ActorDiedError',
   area: 'cluster',
@@ -194,21 +213,7 @@ const deathCase: Case = {
         const base: number[] = [];
         for (let r = 0; r < rounds; r++) {
           progress(`round ${r + 1}/${rounds}`);
-          const node = started.find((s) => s.name === names[r])!;
-          const h = ClusterBench.options({ placement: { node: node.name } }).remote();
-          check((await h.where.remote()) === node.pid, `the actor lives on ${node.name}`);
-          const failed = h.slow.remote(60_000).then(
-            () => 'resolved',
-            (e: unknown) => ({ e, at: performance.now() }),
-          );
-          await new Promise((res) => setTimeout(res, 100)); // the call is on the node
-          const t0 = performance.now();
-          node.proc.kill('SIGKILL');
-          const out = await within(failed, 10_000);
-          check(typeof out === 'object', `the call in flight settled by rejecting (got: ${String(out)})`);
-          const { e, at } = out as { e: unknown; at: number };
-          check(e instanceof ActorDiedError && e.message.includes(node.name), `it rejected with ActorDiedError naming ${node.name} (got: ${String(e)})`);
-          troupe.push(at - t0);
+          troupe.push(await deathDuringCall(started.find((s) => s.name === names[r])!, 'SIGKILL', 10_000));
           const x0 = performance.now();
           echoes[r]!.proc.kill('SIGKILL');
           check((await within(raw.untilNoResponders(`x${r}`, 5), 10_000)) !== 'timeout', 'the server said nobody serves the killed responder');
@@ -240,22 +245,8 @@ const stopCase: Case = {
       const troupe: number[] = [];
       for (let r = 0; r < rounds; r++) {
         progress(`round ${r + 1}/${rounds}`);
-        const node = started.find((s) => s.name === names[r])!;
-        const h = ClusterBench.options({ placement: { node: node.name } }).remote();
-        check((await h.where.remote()) === node.pid, `the actor lives on ${node.name}`);
-        const failed = h.slow.remote(60_000).then(
-          () => 'resolved',
-          (e: unknown) => ({ e, at: performance.now() }),
-        );
-        await new Promise((res) => setTimeout(res, 100));
-        const t0 = performance.now();
-        node.proc.kill('SIGSTOP'); // its subscriptions stay: only silence tells
-        const out = await within(failed, FAILURE_MS + 10_000);
-        node.proc.kill('SIGKILL');
-        check(typeof out === 'object', `the call in flight settled by rejecting (got: ${String(out)})`);
-        const { e, at } = out as { e: unknown; at: number };
-        check(e instanceof ActorDiedError && e.message.includes(node.name), `it rejected with ActorDiedError naming ${node.name} (got: ${String(e)})`);
-        troupe.push(at - t0);
+        // SIGSTOP: its subscriptions stay, so only its silence tells.
+        troupe.push(await deathDuringCall(started.find((s) => s.name === names[r])!, 'SIGSTOP', FAILURE_MS + 10_000));
       }
       const t = summarize('troupe: SIGSTOP of the node to the in-flight call rejecting with ActorDiedError', 'ms', troupe);
       return {
