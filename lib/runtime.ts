@@ -144,8 +144,10 @@ export class Runtime implements ActorOwner, TaskHost {
         throw new TroupeError(`the actor name '${name}' is taken by ${actorLabel(existing)}; pass getIfExists: true to get that actor`);
       }
       // Taken by an actor of another member, as far as the registry's view here says (it claims for sure).
+      // A detached actor built here under an id its creator chose was looked up there, and may be built
+      // again after a death this process has not heard of yet: its claim decides.
       const c = this.cluster;
-      const held = c?.registry?.lookup(name);
+      const held = id === undefined ? c?.registry?.lookup(name) : undefined;
       if (held !== undefined && held.o !== c!.me) {
         if (options.getIfExists) return c!.codec.handleFor(held) as ActorHandle<unknown>;
         throw new TroupeError(`the actor name '${name}' is taken by ${held.className}#${held.$troupeHandle} on ${c!.nameOf(held.o!) ?? 'another member'}; pass getIfExists: true to get that actor`);
@@ -167,8 +169,19 @@ export class Runtime implements ActorOwner, TaskHost {
     return core.handle;
   }
 
+  /** The latest actors gone from this process and why, for calls that reach them late (through a handle
+   *  another thread or process holds). */
+  readonly #gone = new Map<string, ActorDiedError>();
+
+  /** Why actor `id` of this process is gone (the error it died of, when it is one of the latest). */
+  goneError(id: string): ActorDiedError {
+    return this.#gone.get(id) ?? new ActorDiedError({ id, className: 'actor' }, 'no actor with that id lives here (it died a while ago, or never lived here)');
+  }
+
   released(core: ActorCore): void {
     this.actors.delete(core.id);
+    this.#gone.set(core.id, core.death ?? new ActorDiedError(core, 'it was released'));
+    if (this.#gone.size > 1000) this.#gone.delete(this.#gone.keys().next().value!);
     if (core.creatorId !== undefined) this.#created.get(core.creatorId)?.delete(core);
     if (core.name !== undefined && this.names.get(core.name) === core) {
       this.names.delete(core.name);

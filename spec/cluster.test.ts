@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { Actor, ActorDiedError, ActorNotFoundError, TaskError, WorkerCrashedError, actor, actorInfo, findActor, getActor, init, kill, nodes, put, shutdown } from '../lib/index.js';
 import { ClusterCounter } from './helpers/cluster-actors.js';
+import { within } from './helpers/actors-util.js';
 import { encodeBeat } from '../lib/cluster/envelope.js';
 import { napPid, squares } from './helpers/cluster-functions.js';
 import { startNats, startNode, type NatsServer, type NodeProcess } from './helpers/cluster-nodes.js';
@@ -288,6 +289,15 @@ describe('cluster on NATS', () => {
     assert.equal(await winner.add.remote(0), (outcomes.find((o) => o.status === 'fulfilled') as PromiseFulfilledResult<number>).value);
     assert.throws(() => ClusterCounter.options({ name: 'race' }).remote(), /the actor name 'race' is taken by ClusterCounter/);
     assert.equal(ClusterCounter.options({ name: 'race', getIfExists: true }).remote(), winner, 'getIfExists: the one handle to it');
+    // A name freed by a kill can be taken again at once, over and over.
+    for (let i = 0; i < 20; i++) {
+      const again = ClusterCounter.options({ name: 'again', placement: 'local' }).remote(i);
+      assert.equal(await again.add.remote(0), i, `creation ${i} of the name 'again'`);
+      kill(again);
+    }
+    // A name that cannot be claimed (the entry is over the server's max_payload): the actor dies saying so.
+    const huge = ClusterCounter.options({ lifetime: 'detached', name: 'huge', placement: { node: 'n1' } }).remote(new Uint8Array(2 * 1024 * 1024) as unknown as number);
+    await assert.rejects(within(huge.add.remote(0), 'a call on an actor whose name cannot be claimed', 10_000), (e: unknown) => e instanceof ActorDiedError && /'huge' could not be claimed/.test(e.message));
     await assert.rejects(findActor('nobody', { timeout: 200 }), (e: unknown) => e instanceof ActorNotFoundError && /'nobody'/.test(e.message) && /200 ms/.test(e.message));
     const later = findActor<ClusterCounter>('late', { timeout: 5000 });
     const made = ClusterCounter.options({ name: 'late', placement: { node: 'n2' } }).remote(9);
@@ -355,6 +365,27 @@ describe('cluster on NATS', () => {
     }
     assert.equal(again, 41, 'built again from its arguments');
     assert.ok(where !== undefined && where !== n10.pid && where !== process.pid, 'on another node');
+  });
+
+  test('A7 through a handle on another process: calls in flight on a restarting actor are retried within maxTaskRetries, as through its owner', async () => {
+    const target = ClusterCounter.options({ placement: { node: 'n2' }, maxRestarts: 2, maxTaskRetries: 1 }).remote();
+    const caller = ClusterCounter.options({ placement: { node: 'n1' } }).remote();
+    assert.equal(await target.add.remote(0), 0);
+    const outcomes = caller.slowVia.remote(target, 3, 400);
+    await new Promise((r) => setTimeout(r, 150));
+    kill(target, { noRestart: false });
+    assert.deepEqual(await outcomes, ['slow done', 'slow done', 'slow done']);
+    assert.equal(actorInfo(target).restarts, 1);
+  });
+
+  test('a handle whose owner is dead fails its calls at once with ActorDiedError, never hangs', async () => {
+    const n11 = await node('n11');
+    await until(() => live('n11'), 5000, 'n11 in nodes()');
+    const d = ClusterCounter.options({ lifetime: 'detached', placement: { node: 'n11' } }).remote();
+    assert.equal(await d.add.remote(1), 1);
+    n11.proc.kill('SIGKILL');
+    await until(() => !live('n11'), FAILURE_MS + 3000, 'n11 listed dead');
+    await assert.rejects(within(d.add.remote(1), 'a call after its owner died', 5000), ActorDiedError);
   });
 
   test('garbage on the cluster subjects is dropped: the nodes go on serving', async () => {
@@ -446,6 +477,9 @@ describe('cluster on NATS', () => {
     const first = nodes().find((n) => n.name === 'n5' && n.alive)!.id;
     const c = ClusterCounter.options({ placement: { node: 'n5' } }).remote();
     assert.equal(await c.add.remote(1), 1);
+    // A detached actor there too: its node is its owner, and ends it as well when it finds itself cut off.
+    const d = ClusterCounter.options({ lifetime: 'detached', placement: { node: 'n5' } }).remote();
+    assert.equal(await d.add.remote(1), 1);
     const stream = c.forever.remote();
     assert.equal((await stream[Symbol.asyncIterator]().next()).done, false);
     const file = join(mkdtempSync(join(tmpdir(), 'troupe-fence-')), 'marks');

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { ActorCore } from '../actor-core.js';
-import { SerializationError, TroupeError } from '../errors.js';
+import { ActorDiedError, TroupeError } from '../errors.js';
 import { handleTarget } from '../handle.js';
 import type { NodeHosting } from '../hosting/node.js';
 import type { Placer } from '../executors/clustered.js';
@@ -29,18 +29,20 @@ import { moduleKey } from './module-key.js';
 import { groupLimits, methodsFor, type ClassInfo } from '../model/class-info.js';
 import type { ActorOptions } from '../model/options.js';
 import { checkWireArgs } from '../wire/calls.js';
-import { wireHandleFrom } from '../hosting/main.js';
+import { wireHandleFrom, wireHandleOf } from '../hosting/main.js';
 import { describeWanted } from './placement.js';
 
 /** What a member needs of the runtime of its process. */
 export interface MemberRuntime {
   readonly actors: ReadonlyMap<string, ActorCore>;
+  /** Why actor `id` of this process is gone. */
+  goneError(id: string): ActorDiedError;
   workerCount(): number;
 }
 
 
 /** Messages that make the receiver run something (a fenced process drops them). */
-const ACTS = new Set<Msg['t']>(['call', 'function', 'create', 'kill', 'ask']);
+const ACTS = new Set<Msg['t']>(['call', 'function', 'create', 'spawn', 'kill', 'ask']);
 
 const newId = () => randomBytes(8).toString('hex');
 
@@ -83,6 +85,7 @@ export class Cluster implements Placer, FunctionRouter {
   #fenced = false;
   #inbound: Subscription[] = [];
   #reconnectedAt = -Infinity;
+  #askedWho = -Infinity;
   /** When each member this process takes for dead was last told so. */
   readonly #toldDead = new Map<string, number>();
 
@@ -155,6 +158,7 @@ export class Cluster implements Placer, FunctionRouter {
         return c.me;
       },
       alive: (id) => c.membership.alive(id),
+      nameOf: (id) => c.nameOf(id),
       respawnAt: (spawn) => {
         const choice = c.placement.choose({ mode: 'threaded', ...(spawn.res !== undefined ? { resources: spawn.res } : {}) }, `${spawn.url}#${spawn.cls}`, true);
         return choice === undefined || choice.local ? undefined : { node: choice.id, spawn: { ...spawn, aid: `d${randomBytes(6).toString('hex')}` } };
@@ -265,6 +269,15 @@ export class Cluster implements Placer, FunctionRouter {
     // Its tenants crash (and restart on a member heard from again, A7), its calls in flight fail, and
     // the actors it hosted for the others die (A8): they were told so already.
     for (const p of peers) p.died(why);
+    // The detached actors it built die too: the others took them for dead with it, and may build the
+    // named ones again elsewhere. The names of its own other actors are claimed again by the new member.
+    for (const core of [...this.runtime.actors.values()]) {
+      if (core.state === 'dead') continue;
+      if (this.hosting?.spawnOf(core.id) !== undefined) core.die(new ActorDiedError(core, why));
+      else if (core.name !== undefined && this.registry !== undefined) {
+        this.registry.claim(core.name, { ...wireHandleOf(core), o: this.#me }).catch((e: unknown) => core.state !== 'dead' && core.die(new ActorDiedError(core, (e as Error).message)));
+      }
+    }
     this.#selfHeard = performance.now();
     this.#fenced = false;
     // Whoever still takes the old incarnation for alive learns now that it is gone.
@@ -342,7 +355,7 @@ export class Cluster implements Placer, FunctionRouter {
     let p = this.#peers.get(id);
     if (p === undefined) {
       const name = this.membership.info(id)?.name ?? id;
-      p = new Peer(id, name, this.#publisher, { to: `${this.prefix}.in.${id}`, noResponders: `${this.prefix}.nr.${this.me}.${id}` }, this.codec, () => this.hosting, this.runtime.actors);
+      p = new Peer(id, name, this.#publisher, { to: `${this.prefix}.in.${id}`, noResponders: `${this.prefix}.nr.${this.me}.${id}` }, this.codec, () => this.hosting, this.runtime);
       this.#peers.set(id, p);
     }
     return p;
@@ -361,7 +374,11 @@ export class Cluster implements Placer, FunctionRouter {
     if (!this.membership.alive(from)) {
       this.dropped++;
       if (this.membership.isDead(from)) this.#tellDead(from);
-      else this.nc.publish(`${this.prefix}.hb`, encodeBeat({ t: 'who', id: this.me }));
+      else if (performance.now() - this.#askedWho > this.heartbeatMs) {
+        // A member not heard of yet: everyone, beat now (at most once a heartbeat; what it sent is resent).
+        this.#askedWho = performance.now();
+        this.nc.publish(`${this.prefix}.hb`, encodeBeat({ t: 'who', id: this.me }));
+      }
       return;
     }
     const peer = this.peer(from);

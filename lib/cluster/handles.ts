@@ -33,13 +33,17 @@ export class ClusterHandles implements HandleCodec {
   /** The handles of actors owned by member `peer`, whose calls go through its link. */
   forPeer(peer: Peer): RemoteHandles {
     const dead = new Set<string>();
+    const side = this.side;
     return new RemoteHandles(
       {
-        endpoint: peer.endpoint,
-        kill: (aid, noRestart) => peer.send({ t: 'kill', aid, noRestart }),
+        // The member's link now: after this process joined again as a new member, a new one.
+        get endpoint() {
+          return side.peer(peer.id).endpoint;
+        },
+        kill: (aid, noRestart) => side.peer(peer.id).send({ t: 'kill', aid, noRestart }),
         // What this process knows without asking: gone once its owner is, or once a call said it died.
         info: (w): ActorInfo | null =>
-          peer.dead || dead.has(w.$troupeHandle)
+          side.peer(peer.id).dead || dead.has(w.$troupeHandle)
             ? null
             : { id: w.$troupeHandle, name: undefined, className: w.className, mode: w.mode ?? 'threaded', state: 'open', queued: 0, running: 0, restarts: 0, node: peer.name },
         failed: (w, e) => {

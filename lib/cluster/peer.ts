@@ -45,7 +45,7 @@ export class Peer implements Host, RefHolder, FunctionRunner {
     codec: ClusterHandles,
     readonly hosting: () => NodeHosting | undefined,
     /** The actors this process owns: calls through handles to them are served on them. */
-    readonly owned: ReadonlyMap<string, ActorCore>,
+    readonly owned: { readonly actors: ReadonlyMap<string, ActorCore>; goneError(id: string): ActorDiedError },
   ) {
     this.transport = new NatsLink(pub, subjects.to, subjects.noResponders);
     this.endpoint = new Endpoint(this.transport, codec, this);
@@ -69,8 +69,11 @@ export class Peer implements Host, RefHolder, FunctionRunner {
     if (m.d && (h === undefined || !h.hosts(m.aid!))) throw new NotHostedHereError(`actor build ${m.aid} is not hosted here (any more)`);
     if (m.fid === undefined && (h === undefined || !h.hosts(m.aid!))) {
       // A call through a handle to an actor this process owns.
-      const core = this.owned.get(m.aid!);
-      if (core === undefined) throw new ActorDiedError({ id: m.aid!, className: 'actor' }, h?.gone(m.aid!) ?? 'it is no longer alive');
+      const core = this.owned.actors.get(m.aid!);
+      if (core === undefined) {
+        const why = h?.gone(m.aid!);
+        throw why !== undefined ? new ActorDiedError({ id: m.aid!, className: 'actor' }, why) : this.owned.goneError(m.aid!);
+      }
       serveActor(core, m, args, answer);
       return;
     }
@@ -94,7 +97,7 @@ export class Peer implements Host, RefHolder, FunctionRunner {
         this.hosting()?.define(this, m);
         return;
       case 'kill':
-        this.owned.get(m.aid)?.kill(m.noRestart);
+        this.owned.actors.get(m.aid)?.kill(m.noRestart);
         return;
       case 'spawn':
         this.hosting()?.spawn(m);

@@ -16,6 +16,8 @@ export interface RegistrySide {
   readonly me: string;
   /** Whether member `id` is alive (this one is). */
   alive(id: string): boolean;
+  /** Member `id`'s name in nodes(). */
+  nameOf(id: string): string | undefined;
   /** Where a detached actor whose node died is built again: a live node and the spawn to send it, or
    *  undefined when none can take it now. */
   respawnAt(spawn: SpawnMsg): { readonly node: string; readonly spawn: SpawnMsg } | undefined;
@@ -48,6 +50,8 @@ const decode = (b: Uint8Array): NameEntry => {
 
 export class Registry {
   readonly #view = new Map<string, Entry>();
+  /** The names this process holds, for which of its actors, at which revision of the entry. */
+  readonly #mine = new Map<string, { readonly id: string; readonly rev: number }>();
   readonly #waiting = new Set<() => void>();
   #stopped = false;
   #watch: { stop(): void } | undefined;
@@ -89,7 +93,7 @@ export class Registry {
   /** The live actor named `name` in the local view, if any. */
   lookup(name: string): WireHandle | undefined {
     const e = this.#view.get(name);
-    if (e === undefined || !this.#live(e.w)) return undefined;
+    if (e === undefined || !this.#live(name, e.w)) return undefined;
     const { spawn: _, ...w } = e.w;
     return w;
   }
@@ -99,20 +103,31 @@ export class Registry {
    * naming the holder when a live actor of another member has it (a race lost by milliseconds included).
    */
   async claim(name: string, w: NameEntry): Promise<void> {
-    for (;;) {
+    const bytes = encode(w);
+    for (let gone = 0; ; ) {
       try {
-        await this.kv.create(key(name), encode(w));
+        this.#hold(name, w.$troupeHandle, await this.kv.create(key(name), bytes));
         return;
       } catch (e) {
         const cur = await this.kv.get(key(name));
-        if (cur === null || cur.operation !== 'PUT') continue; // deleted meanwhile: try again
+        if (cur === null || cur.operation !== 'PUT') {
+          // Deleted meanwhile (try again), or the create failed for its own reason: say which.
+          if (++gone < 3) continue;
+          throw new TroupeError(`the actor name '${name}' could not be claimed in the cluster's registry: ${(e as Error).message}`, { cause: e });
+        }
         const held = decode(cur.value);
         // Won already for this very actor (a detached actor built again: the member that chose it wrote it).
-        if (held.$troupeHandle === w.$troupeHandle && held.o === w.o) return;
-        if (this.#live(held)) throw new TroupeError(`the actor name '${name}' is taken by ${held.className}#${held.$troupeHandle} on another member of the cluster; pass getIfExists: true, or findActor('${name}'), to get that actor`, { cause: e });
-        // Its owner is dead: take the name over, unless someone else just did.
+        if (held.$troupeHandle === w.$troupeHandle && held.o === w.o) {
+          this.#hold(name, w.$troupeHandle, cur.revision);
+          return;
+        }
+        if (this.#live(name, held)) {
+          const where = held.o === this.side.me ? 'this process' : (this.side.nameOf(held.o!) ?? 'another member of the cluster');
+          throw new TroupeError(`the actor name '${name}' is taken by ${held.className}#${held.$troupeHandle} on ${where}; pass getIfExists: true, or findActor('${name}'), to get that actor`, { cause: e });
+        }
+        // Its owner is dead (or it is gone): take the name over, unless someone else just did.
         try {
-          await this.kv.update(key(name), encode(w), cur.revision);
+          this.#hold(name, w.$troupeHandle, await this.kv.update(key(name), bytes, cur.revision));
           return;
         } catch {
           // another member won the take-over: look again
@@ -123,9 +138,10 @@ export class Registry {
 
   /** The actor `id` named `name` is gone: its name is free again (only if it is still that actor's). */
   release(name: string, id: string): void {
-    const e = this.#view.get(name);
-    if (e === undefined || e.w.$troupeHandle !== id || e.w.o !== this.side.me) return;
-    this.kv.delete(key(name), { previousSeq: e.rev }).catch(() => {});
+    const m = this.#mine.get(name);
+    if (m === undefined || m.id !== id) return;
+    this.#mine.delete(name);
+    this.kv.delete(key(name), { previousSeq: m.rev }).catch(() => {});
   }
 
   /** Member `id` died: the names of its actors are free again, but a detached actor that may restart is
@@ -191,7 +207,15 @@ export class Registry {
     this.#waiting.clear();
   }
 
-  #live(w: WireHandle): boolean {
-    return w.o === this.side.me || (w.o !== undefined && this.side.alive(w.o));
+  /** This process holds `name` for actor `id` now: findActor() calls waiting for it may look again. */
+  #hold(name: string, id: string, rev: number): void {
+    this.#mine.set(name, { id, rev });
+    for (const f of [...this.#waiting]) f();
+  }
+
+  /** An entry of this process is live while it holds the name; another member's while that member is. */
+  #live(name: string, w: WireHandle): boolean {
+    if (w.o === this.side.me) return this.#mine.get(name)?.id === w.$troupeHandle;
+    return w.o !== undefined && this.side.alive(w.o);
   }
 }

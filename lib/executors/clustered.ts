@@ -45,9 +45,12 @@ export class ClusterExecutor extends RemoteExecutor implements PeerTenant {
 
   #built = false;
 
+  /** Where calls may go straight: only for an actor that never restarts (A7: the restarts and the retries
+   *  of calls in flight are its owner's to run, so a restartable actor's calls go through the owner). */
   get build(): { member: string; aid: string } | undefined {
     const p = this.#peer;
-    return this.#built && p !== undefined && !p.dead && !this.closed ? { member: p.id, aid: this.wid } : undefined;
+    if (!this.#built || p === undefined || p.dead || this.closed || (this.core.options.maxRestarts ?? 0) > 0) return undefined;
+    return { member: p.id, aid: this.wid };
   }
 
   get node(): string | undefined {

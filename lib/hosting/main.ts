@@ -22,6 +22,8 @@ export interface MainSide {
   createOwned(info: ClassInfo, options: ActorOptions, args: unknown[], creator: string | undefined): object;
   creatorGone(id: string, label: string): void;
   workerGone(threadId: number, cause: string): void;
+  /** Why actor `id` is gone (runtime.ts). */
+  goneError(id: string): ActorDiedError;
 }
 
 export class MainHost implements HandleCodec, CallRouter {
@@ -58,7 +60,7 @@ export class MainHost implements HandleCodec, CallRouter {
 
   serve(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
     const target: HandleTarget | undefined = this.actors.get(m.aid!) ?? this.#relayed.get(m.aid!)?.target;
-    if (target === undefined) throw new ActorDiedError({ id: m.aid!, className: 'actor' }, 'it is no longer alive');
+    if (target === undefined) throw this.side.goneError(m.aid!);
     serveActor(target, m, args, answer);
   }
 

@@ -18,7 +18,7 @@ import type { Output } from '../wire/endpoint.js';
 import type { Task } from '../task.js';
 import type { CallMsg, CreateMsg, FunctionMsg, Msg, SpawnMsg } from '../wire/protocol.js';
 import { classKey } from '../cluster/module-key.js';
-import { fits } from '../cluster/resources.js';
+import { fits, showResources } from '../cluster/resources.js';
 
 /** A member this process hosts actors for. */
 export interface HostedPeer {
@@ -173,6 +173,11 @@ export class NodeHosting {
       this.#bury(m.aid, `this node does not host ${m.cls} of ${m.url}: its imports define ${this.#classes.size === 0 ? 'no threaded class' : [...this.#classes.keys()].join(', ')}`);
       return;
     }
+    // Two members may spawn on the same free resources before either hears the other's: the first wins.
+    if (m.res !== undefined && !fits(this.runtime.cluster?.info().free ?? {}, m.res)) {
+      this.#bury(m.aid, `its node had not the resources it asks for free (${showResources(m.res)}) when it was to be built`);
+      return;
+    }
     const options: ActorOptions = {
       mode: 'threaded',
       placement: 'local',
@@ -219,7 +224,7 @@ export class NodeHosting {
 
   serve(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
     const h = this.#byAid.get(m.aid!);
-    if (h === undefined) throw new ActorDiedError({ id: m.aid!, className: 'actor' }, 'it is not hosted here any more');
+    if (h === undefined) throw new ActorDiedError({ id: m.aid!, className: 'actor' }, 'it is not hosted here any more: it died here, or its creator released it');
     const core = h.core;
     const method = core.methods.get(m.m!);
     if (method === undefined) throw new TypeError(`${core.className} has no method '${m.m}'`);

@@ -55,6 +55,8 @@ export class Endpoint {
   #nextId = 1;
   /** The values of refs the peer sent once for many calls (ref-cache.ts). */
   readonly kept = new KeptRefs();
+  /** Why the link is gone, once it is. */
+  #closed: Error | undefined = undefined;
 
   /** The peer's streams this side serves now (their producers run here). */
   get servedStreams(): number {
@@ -84,6 +86,11 @@ export class Endpoint {
   /** Sends call `msg` (its id from nextId()); what comes back goes to `pending`. `core`: the stream the call
    *  feeds here, whose producer there is credited as its consumer takes (G10). */
   call(msg: CallMsg, pending: Pending, core: StreamCore | undefined, transfer?: ArrayBuffer[]): void {
+    if (this.#closed !== undefined) {
+      // The link is gone: nothing will answer (a call through a handle kept after its owner died).
+      pending.lost?.(this.#closed, undefined);
+      return;
+    }
     this.calls.set(msg.id, pending);
     this.transport.waiting(this.calls.size);
     if (core !== undefined) {
@@ -137,6 +144,7 @@ export class Endpoint {
    *  cancelled at its next yield; a call runs to its end, its result dropped), and this side's calls still
    *  in flight are lost. */
   closed(cause: Error, ran: string | undefined): void {
+    this.#closed = cause;
     for (const s of this.#served.values()) if (s.out instanceof ObjectRefGenerator) streams.core(s.out).drop();
     this.#served.clear();
     this.kept.close();

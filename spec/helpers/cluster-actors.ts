@@ -39,6 +39,11 @@ export class ClusterCounter extends Actor {
     await child.add.remote(0);
     return child;
   }
+  /** `n` slow calls at once through a handle, each settled with its outcome's text. */
+  async slowVia(h: ActorHandle<ClusterCounter>, n: number, ms: number): Promise<string[]> {
+    const calls = Array.from({ length: n }, () => h.slow.remote(ms).then(String, (e: unknown) => `${(e as Error).name}: ${(e as Error).message}`));
+    return await Promise.all(calls);
+  }
   killVia(h: ActorHandle<ClusterCounter>): void {
     kill(h);
   }
