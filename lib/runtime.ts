@@ -194,12 +194,18 @@ export class Runtime implements ActorOwner, TaskHost {
   admit(core: ActorCore): Promise<void> | undefined {
     const c = this.cluster;
     if (core.name === undefined || c === undefined) return undefined;
-    if (c.registry === undefined) return Promise.reject(new ActorDiedError(core, `cluster-wide names need JetStream, and ${c.registryMissing}`));
     // A detached actor's entry says how to build it again should its node die (registry.ts).
     const spawn = this.hosting?.spawnOf(core.id);
-    return c.registry.claim(core.name, { ...wireHandleOf(core), o: c.me, ...(spawn !== undefined ? { spawn: { ...spawn, respawns: 0 } } : {}) }).catch((e: unknown) => {
-      throw new ActorDiedError(core, (e as Error).message);
-    });
+    const name = core.name;
+    return c
+      .openRegistry()
+      .then((registry) => {
+        if (registry === undefined) throw new TroupeError(`cluster-wide names need JetStream, and ${c.registryMissing}`);
+        return registry.claim(name, { ...wireHandleOf(core), o: c.me, ...(spawn !== undefined ? { spawn: { ...spawn, respawns: 0 } } : {}) });
+      })
+      .catch((e: unknown) => {
+        throw new ActorDiedError(core, (e as Error).message);
+      });
   }
 
   creatorGone(id: string, label: string): void {
@@ -237,21 +243,24 @@ export class Runtime implements ActorOwner, TaskHost {
   /** The handle of the live actor named `name` (A9), here or (in a worker) on the main thread. */
   handleNamed(name: string): object {
     if (typeof name !== 'string') throw new TypeError(`getActor: name must be a string, got ${typeof name}`);
-    const h = this.names.get(name)?.handle ?? this.namedElsewhere?.(name) ?? this.#namedInCluster(name);
+    const h = this.names.get(name)?.handle ?? this.namedElsewhere?.(name) ?? this.namedInCluster(name);
     if (h === undefined) throw new ActorNotFoundError(name);
     return h;
   }
 
-  #namedInCluster(name: string): object | undefined {
-    const w = this.cluster?.registry?.lookup(name);
-    return w === undefined ? undefined : this.cluster!.codec.handleFor(w);
+  /** The handle of the actor of another member named `name`, as the registry's view here has it. */
+  namedInCluster(name: string): object | undefined {
+    const c = this.cluster;
+    if (c !== undefined && c.registry === undefined) void c.openRegistry(); // a node's first use of names
+    const w = c?.registry?.lookup(name);
+    return w === undefined ? undefined : c!.codec.handleFor(w);
   }
 
   /** findActor(): the actor named `name` here or, in a cluster, anywhere; waits up to `timeout` ms. */
   async findNamed(name: string, timeout: number): Promise<object> {
     if (typeof name !== 'string') throw new TypeError(`findActor: name must be a string, got ${typeof name}`);
     const end = performance.now() + timeout;
-    const registry = this.cluster?.registry;
+    const registry = await this.cluster?.openRegistry();
     if (registry !== undefined) {
       const local = this.names.get(name);
       return local?.handle ?? this.cluster!.codec.handleFor(await registry.find(name, timeout));

@@ -287,6 +287,8 @@ describe('cluster on NATS', () => {
     assert.ok(lost.reason instanceof ActorDiedError && /the actor name 'race' is taken/.test(lost.reason.message), String(lost.reason));
     const winner = await findActor<ClusterCounter>('race', { timeout: 2000 });
     assert.equal(await winner.add.remote(0), (outcomes.find((o) => o.status === 'fulfilled') as PromiseFulfilledResult<number>).value);
+    const seeker = ClusterCounter.options({ placement: { node: 'n2' } }).remote();
+    assert.equal(await seeker.addNamed.remote('race', 0), await winner.add.remote(0), 'found by its name from an actor on a node');
     assert.throws(() => ClusterCounter.options({ name: 'race' }).remote(), /the actor name 'race' is taken by ClusterCounter/);
     assert.equal(ClusterCounter.options({ name: 'race', getIfExists: true }).remote(), winner, 'getIfExists: the one handle to it');
     // A name freed by a kill can be taken again at once, over and over.

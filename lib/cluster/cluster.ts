@@ -85,6 +85,7 @@ export class Cluster implements Placer, FunctionRouter {
   #fenced = false;
   #inbound: Subscription[] = [];
   #reconnectedAt = -Infinity;
+  #registryOpening: Promise<Registry | undefined> | undefined = undefined;
   #askedWho = -Infinity;
   /** When each member this process takes for dead was last told so. */
   readonly #toldDead = new Map<string, number>();
@@ -153,25 +154,42 @@ export class Cluster implements Placer, FunctionRouter {
       throw new TroupeError(`init: cannot connect to the NATS server(s) ${String(options.servers)}: ${(e as Error).message}`, { cause: e });
     });
     const c = new Cluster(nc, options, runtime);
-    const registry = await Registry.open(nc, options.name, {
-      get me() {
-        return c.me;
-      },
-      alive: (id) => c.membership.alive(id),
-      nameOf: (id) => c.nameOf(id),
-      respawnAt: (spawn) => {
-        const choice = c.placement.choose({ mode: 'threaded', ...(spawn.res !== undefined ? { resources: spawn.res } : {}) }, `${spawn.url}#${spawn.cls}`, true);
-        return choice === undefined || choice.local ? undefined : { node: choice.id, spawn: { ...spawn, aid: `d${randomBytes(6).toString('hex')}` } };
-      },
-      respawn: (node, spawn) => c.peer(node).send(spawn),
-    });
-    if (typeof registry === 'string') c.registryMissing = registry;
-    else c.registry = registry;
-    if (host !== undefined) c.#host(host(c.codec));
+    // A driver watches the names from the start (its getActor reads that view, and it rebuilds detached
+    // actors whose node died); a node on its first need only: loading JetStream's client in a node's
+    // process measured its large messages' round trips about 1.5x slower (README, Speed).
+    if (host === undefined) await c.openRegistry();
+    else c.#host(host(c.codec));
     c.#start();
     // Everyone answers `who` with a heartbeat: a few heartbeats' time later the view holds the members.
     await new Promise((r) => setTimeout(r, 3 * c.heartbeatMs));
     return c;
+  }
+
+  /** The cluster's names (registry.ts), opened on first need; undefined without JetStream (`registryMissing`). */
+  openRegistry(): Promise<Registry | undefined> {
+    const self = this;
+    return (this.#registryOpening ??= Registry.open(this.nc, this.options.name, {
+      get me() {
+        return self.me;
+      },
+      alive: (id) => this.membership.alive(id),
+      nameOf: (id) => this.nameOf(id),
+      respawnAt: (spawn) => {
+        const choice = this.placement.choose({ mode: 'threaded', ...(spawn.res !== undefined ? { resources: spawn.res } : {}) }, `${spawn.url}#${spawn.cls}`, true);
+        return choice === undefined || choice.local ? undefined : { node: choice.id, spawn: { ...spawn, aid: `d${randomBytes(6).toString('hex')}` } };
+      },
+      respawn: (node, spawn) => this.peer(node).send(spawn),
+    }).then((r) => {
+      if (typeof r === 'string') {
+        this.registryMissing = r;
+        return undefined;
+      }
+      if (this.#left) {
+        r.stop();
+        return undefined;
+      }
+      return (this.registry = r);
+    }));
   }
 
   /** Makes this member a node: it hosts the classes and functions its imports defined for other members. */

@@ -24,6 +24,8 @@ export interface MainSide {
   workerGone(threadId: number, cause: string): void;
   /** Why actor `id` is gone (runtime.ts). */
   goneError(id: string): ActorDiedError;
+  /** In a cluster, the handle of another member's actor named `name` (runtime.ts). */
+  namedInCluster(name: string): object | undefined;
 }
 
 export class MainHost implements HandleCodec, CallRouter {
@@ -84,8 +86,9 @@ export class MainHost implements HandleCodec, CallRouter {
       const target = this.actors.get(msg.info) ?? this.#relayed.get(msg.info)?.target;
       return target?.actorInfo() ?? null;
     }
-    const core = msg.name === undefined ? undefined : this.side.names.get(msg.name);
-    return core === undefined ? null : this.writeHandle(core.handle);
+    if (msg.name === undefined) return null;
+    const h = this.side.names.get(msg.name)?.handle ?? this.side.namedInCluster(msg.name);
+    return h === undefined ? null : (this.writeHandle(h) ?? null);
   }
 
   /** A threaded actor a worker's code creates: built by the main thread's pool like any other, owned by its

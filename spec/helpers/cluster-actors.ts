@@ -3,7 +3,7 @@
 // No top-level side effects beyond the decorators.
 import { appendFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
-import { Actor, actor, kill, method, type ActorHandle } from '../../lib/index.js';
+import { Actor, actor, findActor, kill, method, type ActorHandle } from '../../lib/index.js';
 
 @actor({ mode: 'threaded' })
 export class ClusterCounter extends Actor {
@@ -43,6 +43,11 @@ export class ClusterCounter extends Actor {
   async slowVia(h: ActorHandle<ClusterCounter>, n: number, ms: number): Promise<string[]> {
     const calls = Array.from({ length: n }, () => h.slow.remote(ms).then(String, (e: unknown) => `${(e as Error).name}: ${(e as Error).message}`));
     return await Promise.all(calls);
+  }
+  /** Finds an actor by its cluster-wide name from this actor's code, and calls it. */
+  async addNamed(name: string, k: number): Promise<number> {
+    const h = await findActor<ClusterCounter>(name, { timeout: 5000 });
+    return await h.add.remote(k);
   }
   killVia(h: ActorHandle<ClusterCounter>): void {
     kill(h);
