@@ -201,7 +201,10 @@ export class Runtime implements ActorOwner, TaskHost {
       .openRegistry()
       .then((registry) => {
         if (registry === undefined) throw new TroupeError(`cluster-wide names need JetStream, and ${c.registryMissing}`);
-        return registry.claim(name, { ...wireHandleOf(core), o: c.me, ...(spawn !== undefined ? { spawn: { ...spawn, respawns: 0 } } : {}) });
+        return registry.claim(name, { ...wireHandleOf(core), o: c.me, ...(spawn !== undefined ? { spawn: { ...spawn, respawns: 0 } } : {}) }).then(() => {
+          // It died while its name was being claimed: the name is free again at once.
+          if (core.state === 'dead' || this.actors.get(core.id) !== core) registry.release(name, core.id);
+        });
       })
       .catch((e: unknown) => {
         throw new ActorDiedError(core, (e as Error).message);

@@ -297,6 +297,12 @@ describe('cluster on NATS', () => {
       assert.equal(await again.add.remote(0), i, `creation ${i} of the name 'again'`);
       kill(again);
     }
+    // An actor killed while its name is being claimed frees the name all the same.
+    const brief = ClusterCounter.options({ name: 'brief', placement: 'local' }).remote();
+    await Promise.resolve();
+    kill(brief);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(await ClusterCounter.options({ name: 'brief', placement: 'local' }).remote(5).add.remote(0), 5);
     // A name that cannot be claimed (the entry is over the server's max_payload): the actor dies saying so.
     const huge = ClusterCounter.options({ lifetime: 'detached', name: 'huge', placement: { node: 'n1' } }).remote(new Uint8Array(2 * 1024 * 1024) as unknown as number);
     await assert.rejects(within(huge.add.remote(0), 'a call on an actor whose name cannot be claimed', 10_000), (e: unknown) => e instanceof ActorDiedError && /'huge' could not be claimed/.test(e.message));

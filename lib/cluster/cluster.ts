@@ -18,7 +18,7 @@ import { Membership, type NodeInfo } from './membership.js';
 import type { Publisher } from './nats-link.js';
 import { Peer } from './peer.js';
 import { ClusterHandles } from './handles.js';
-import { Registry } from './registry.js';
+import { NameTakenError, Registry } from './registry.js';
 import { Placement } from './placement.js';
 import type { Envelope, MemberInfo } from './protocol.js';
 import type { ClusterOptions } from './options.js';
@@ -62,7 +62,7 @@ export class Cluster implements Placer, FunctionRouter {
   readonly placement: Placement;
   /** Cluster-wide names (undefined without JetStream: `registryMissing` says why). */
   registry: Registry | undefined = undefined;
-  registryMissing = '';
+  registryMissing = 'its registry is not open yet';
   readonly #peers = new Map<string, Peer>();
   /** Parts of chunked messages, by sender and message. */
   readonly #chunks = new Map<string, Uint8Array[]>();
@@ -186,9 +186,15 @@ export class Cluster implements Placer, FunctionRouter {
       }
       if (this.#left) {
         r.stop();
+        this.registryMissing = 'this process has left the cluster';
         return undefined;
       }
       return (this.registry = r);
+    }, (e: unknown) => {
+      // The bucket out of reach now (an outage, a connection closing): looked for again next time.
+      this.#registryOpening = undefined;
+      this.registryMissing = `the names registry could not be opened: ${(e as Error).message}`;
+      return undefined;
     }));
   }
 
@@ -235,7 +241,11 @@ export class Cluster implements Placer, FunctionRouter {
           // Just after a reconnect, the others may not have subscribed again yet: not proof of a death.
           if (performance.now() - this.#reconnectedAt < Math.min(this.failureTimeout, RECONNECT_GRACE_MS)) return;
           const to = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
-          this.membership.dead(to, 'its process is gone (the NATS server says nobody serves it)');
+          const why = 'its process is gone (the NATS server says nobody serves it)';
+          // A member never heard of (a handle's owner that died before this process joined, or rejoined):
+          // its link dies alone, so that what was sent to it fails instead of waiting for ever.
+          if (this.membership.knows(to)) this.membership.dead(to, why);
+          else this.#peers.get(to)?.died(why);
         },
       }),
     ];
@@ -293,7 +303,8 @@ export class Cluster implements Placer, FunctionRouter {
       if (core.state === 'dead') continue;
       if (this.hosting?.spawnOf(core.id) !== undefined) core.die(new ActorDiedError(core, why));
       else if (core.name !== undefined && this.registry !== undefined) {
-        this.registry.claim(core.name, { ...wireHandleOf(core), o: this.#me }).catch((e: unknown) => core.state !== 'dead' && core.die(new ActorDiedError(core, (e as Error).message)));
+        // Lost to a live actor elsewhere: it dies naming it. The bucket out of reach: it lives on, unclaimed.
+        this.registry.claim(core.name, { ...wireHandleOf(core), o: this.#me }).catch((e: unknown) => e instanceof NameTakenError && core.state !== 'dead' && core.die(new ActorDiedError(core, e.message)));
       }
     }
     this.#selfHeard = performance.now();
@@ -321,6 +332,7 @@ export class Cluster implements Placer, FunctionRouter {
       free: minus(this.resources, held),
       actors,
       streams: this.#servedStreams(),
+      ...(this.registry?.holding === true ? { names: true as const } : {}),
       classes: this.#classes,
       functions: this.#functions,
     };
@@ -355,6 +367,8 @@ export class Cluster implements Placer, FunctionRouter {
       return;
     }
     if (b.t === 'hb') {
+      // A member holds names: watch them too, so that this member rebuilds detached actors when one dies.
+      if (b.m.names === true && this.registry === undefined) void this.openRegistry();
       if (!this.membership.heard(b.m)) {
         this.dropped++;
         if (this.membership.isDead(b.m.id)) this.#tellDead(b.m.id);

@@ -78,6 +78,11 @@ export class Membership {
     return this.#seen.get(id)?.alive === true;
   }
 
+  /** Whether `id` was heard of (alive or dead). */
+  knows(id: string): boolean {
+    return this.#seen.has(id);
+  }
+
   isDead(id: string): boolean {
     return this.#seen.get(id)?.alive === false;
   }

@@ -70,10 +70,7 @@ export class Peer implements Host, RefHolder, FunctionRunner {
     if (m.fid === undefined && (h === undefined || !h.hosts(m.aid!))) {
       // A call through a handle to an actor this process owns.
       const core = this.owned.actors.get(m.aid!);
-      if (core === undefined) {
-        const why = h?.gone(m.aid!);
-        throw why !== undefined ? new ActorDiedError({ id: m.aid!, className: 'actor' }, why) : this.owned.goneError(m.aid!);
-      }
+      if (core === undefined) throw h?.gone(m.aid!) ?? this.owned.goneError(m.aid!);
       serveActor(core, m, args, answer);
       return;
     }

@@ -21,6 +21,9 @@ export interface MemberInfo {
   readonly actors: number;
   /** Streams it serves to other members now (their producers run there). */
   readonly streams: number;
+  /** It holds cluster-wide names: every member then watches the registry, to rebuild the detached actors
+   *  of a member that dies (registry.ts). */
+  readonly names?: true;
   /** Keys of the threaded classes it can host (module-key.ts), `key#Class`. */
   readonly classes: readonly string[];
   /** Keys of the threaded functions it runs for others, `key#name`. */

@@ -37,6 +37,11 @@ interface Entry {
 
 type KV = import('@nats-io/kv').KV;
 
+/** A live actor of another member holds the name (not a failure of the registry's own). */
+export class NameTakenError extends TroupeError {
+  override name = 'NameTakenError';
+}
+
 const key = (name: string): string => Buffer.from(name, 'utf8').toString('base64url') || '_';
 const nameOf = (k: string): string => Buffer.from(k, 'base64url').toString('utf8');
 // Entries hold a detached actor's arguments, which may be binary: msgpack, each entry on its own.
@@ -90,6 +95,11 @@ export class Registry {
     return r;
   }
 
+  /** Whether this process holds any name. */
+  get holding(): boolean {
+    return this.#mine.size > 0;
+  }
+
   /** The live actor named `name` in the local view, if any. */
   lookup(name: string): WireHandle | undefined {
     const e = this.#view.get(name);
@@ -104,36 +114,38 @@ export class Registry {
    */
   async claim(name: string, w: NameEntry): Promise<void> {
     const bytes = encode(w);
-    for (let gone = 0; ; ) {
+    let last: unknown;
+    // Each turn loses a race (the entry was deleted, or another member took it over): a few are races,
+    // more are a failure of the bucket's own (an entry over max_payload, a server that does not answer).
+    for (let turn = 0; turn < 5; turn++) {
       try {
         this.#hold(name, w.$troupeHandle, await this.kv.create(key(name), bytes));
         return;
       } catch (e) {
+        last = e;
         const cur = await this.kv.get(key(name));
-        if (cur === null || cur.operation !== 'PUT') {
-          // Deleted meanwhile (try again), or the create failed for its own reason: say which.
-          if (++gone < 3) continue;
-          throw new TroupeError(`the actor name '${name}' could not be claimed in the cluster's registry: ${(e as Error).message}`, { cause: e });
-        }
+        if (cur === null || cur.operation !== 'PUT') continue;
         const held = decode(cur.value);
-        // Won already for this very actor (a detached actor built again: the member that chose it wrote it).
-        if (held.$troupeHandle === w.$troupeHandle && held.o === w.o) {
+        // Won already for this very actor: a detached actor built again (the member that chose it wrote
+        // it), or one this process claimed again under its new incarnation.
+        if (held.$troupeHandle === w.$troupeHandle && (held.o === w.o || held.o === this.side.me)) {
           this.#hold(name, w.$troupeHandle, cur.revision);
           return;
         }
         if (this.#live(name, held)) {
           const where = held.o === this.side.me ? 'this process' : (this.side.nameOf(held.o!) ?? 'another member of the cluster');
-          throw new TroupeError(`the actor name '${name}' is taken by ${held.className}#${held.$troupeHandle} on ${where}; pass getIfExists: true, or findActor('${name}'), to get that actor`, { cause: e });
+          throw new NameTakenError(`the actor name '${name}' is taken by ${held.className}#${held.$troupeHandle} on ${where}; pass getIfExists: true, or findActor('${name}'), to get that actor`, { cause: e });
         }
         // Its owner is dead (or it is gone): take the name over, unless someone else just did.
         try {
           this.#hold(name, w.$troupeHandle, await this.kv.update(key(name), bytes, cur.revision));
           return;
-        } catch {
-          // another member won the take-over: look again
+        } catch (u) {
+          last = u; // another member won the take-over (look again), or the update failed of itself
         }
       }
     }
+    throw new TroupeError(`the actor name '${name}' could not be claimed in the cluster's registry: ${(last as Error).message}`, { cause: last });
   }
 
   /** The actor `id` named `name` is gone: its name is free again (only if it is still that actor's). */
@@ -142,6 +154,16 @@ export class Registry {
     if (m === undefined || m.id !== id) return;
     this.#mine.delete(name);
     this.kv.delete(key(name), { previousSeq: m.rev }).catch(() => {});
+  }
+
+  /** Lets `name` go if its entry is still actor `id`'s (a rebuild its chosen node could not build). */
+  drop(name: string, id: string): void {
+    this.kv
+      .get(key(name))
+      .then((cur) => {
+        if (cur !== null && cur.operation === 'PUT' && decode(cur.value).$troupeHandle === id) return this.kv.delete(key(name), { previousSeq: cur.revision });
+      })
+      .catch(() => {});
   }
 
   /** Member `id` died: the names of its actors are free again, but a detached actor that may restart is

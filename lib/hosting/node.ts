@@ -34,7 +34,7 @@ export interface HostingRuntime {
   runFunction(callable: Callable, at: Location, args: unknown[], call: ResolvedCall, hasRefs: boolean, here: boolean, resume: ((task: Task) => void) | undefined): Output;
   hosting: NodeHosting | undefined;
   /** What of its resources this process's actors do not hold now. */
-  readonly cluster: { info(): { readonly free: Readonly<Record<string, number>> } } | undefined;
+  readonly cluster: { info(): { readonly free: Readonly<Record<string, number>> }; openRegistry(): Promise<{ drop(name: string, id: string): void } | undefined> } | undefined;
 }
 
 interface Hosted {
@@ -55,7 +55,7 @@ export class NodeHosting {
   /** The options of a method's calls that carry none of their own (see serve). */
   readonly #plain = new WeakMap<MethodInfo, ResolvedCall>();
   /** Detached actors that could not be built, and why (the latest ones). */
-  readonly #buried = new Map<string, string>();
+  readonly #buried = new Map<string, ActorDiedError>();
   /** The detached actors built here, and how (a named one's registry entry keeps it, registry.ts). */
   readonly #spawned = new Map<string, SpawnMsg>();
 
@@ -170,12 +170,12 @@ export class NodeHosting {
     const where = this.#classes.get(`${m.url}#${m.cls}`);
     const cls = where === undefined ? undefined : lookup('class', where);
     if (typeof cls !== 'function') {
-      this.#bury(m.aid, `this node does not host ${m.cls} of ${m.url}: its imports define ${this.#classes.size === 0 ? 'no threaded class' : [...this.#classes.keys()].join(', ')}`);
+      this.#refuse(m, `this node does not host ${m.cls} of ${m.url}: its imports define ${this.#classes.size === 0 ? 'no threaded class' : [...this.#classes.keys()].join(', ')}`);
       return;
     }
     // Two members may spawn on the same free resources before either hears the other's: the first wins.
     if (m.res !== undefined && !fits(this.runtime.cluster?.info().free ?? {}, m.res)) {
-      this.#bury(m.aid, `its node had not the resources it asks for free (${showResources(m.res)}) when it was to be built`);
+      this.#refuse(m, `its node had not the resources it asks for free (${showResources(m.res)}) when it was to be built`);
       return;
     }
     const options: ActorOptions = {
@@ -193,13 +193,13 @@ export class NodeHosting {
       this.runtime.createOwned(classInfo(cls), options, argsFromWire(m.args, this.codec), undefined, m.aid);
     } catch (e) {
       this.#spawned.delete(m.aid);
-      this.#bury(m.aid, (e as Error).message);
+      this.#refuse(m, (e as Error).message);
     }
   }
 
   /** An actor of this process is gone: a detached one's death is kept, to answer calls to it. */
   released(core: ActorCore): void {
-    if (this.#spawned.delete(core.id)) this.#bury(core.id, core.death?.message ?? 'it was killed');
+    if (this.#spawned.delete(core.id)) this.#bury(core.id, core.death ?? new ActorDiedError(core, 'it was killed'));
   }
 
   /** How the detached actor `aid` was asked for, if it is one built here. */
@@ -208,11 +208,18 @@ export class NodeHosting {
   }
 
   /** Why the detached actor `aid` could not be built here, if it could not. */
-  gone(aid: string): string | undefined {
+  gone(aid: string): ActorDiedError | undefined {
     return this.#buried.get(aid);
   }
 
-  #bury(aid: string, why: string): void {
+  /** A detached actor that cannot be built here: calls to it fail saying why, and a name its entry already
+   *  gives it (a rebuild elsewhere chose this node) is let go. */
+  #refuse(m: SpawnMsg, why: string): void {
+    this.#bury(m.aid, new ActorDiedError({ id: m.aid, className: m.cls, ...(m.name !== undefined ? { name: m.name } : {}) }, why));
+    if (m.name !== undefined) void this.runtime.cluster?.openRegistry().then((r) => r?.drop(m.name!, m.aid));
+  }
+
+  #bury(aid: string, why: ActorDiedError): void {
     this.#buried.set(aid, why);
     if (this.#buried.size > 1000) this.#buried.delete(this.#buried.keys().next().value!);
   }
