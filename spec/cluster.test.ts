@@ -265,7 +265,8 @@ describe('cluster on NATS', () => {
         child.once('exit', (code) => reject(new Error(`the second driver exited (${code}) before it was ready`)));
       });
       if (how === 'detached') child.kill('SIGKILL');
-      await gone;
+      const code = await gone;
+      if (how === '--shutdown') assert.equal(code, 0, 'a driver that calls shutdown() exits cleanly (nothing fires on a draining connection)');
     }
     // Each driver left one detached actor on n8; their own actors died with them.
     await until(() => count() === 2, FAILURE_MS + 5000, "n8 keeping the two detached actors, and only those");

@@ -46,6 +46,16 @@ const ACTS = new Set<Msg['t']>(['call', 'function', 'create', 'spawn', 'kill', '
 
 const newId = () => randomBytes(8).toString('hex');
 
+/** Publishes, unless the connection is closing or closed (timers may still fire while it drains). */
+function publishQuietly(nc: NatsConnection, subject: string, data: Uint8Array, reply?: string): void {
+  if (nc.isClosed() || nc.isDraining()) return;
+  try {
+    nc.publish(subject, data, reply === undefined ? undefined : { reply });
+  } catch {
+    // closing meanwhile: nothing left to tell
+  }
+}
+
 /** How long after a reconnect a no-responders answer is not taken for a death (at most failureTimeout). */
 const RECONNECT_GRACE_MS = 2000;
 
@@ -127,7 +137,7 @@ export class Cluster implements Placer, FunctionRouter {
       },
       maxPayload: nc.info?.max_payload ?? 1024 * 1024,
       publish: (subject, data, reply) => {
-        if (!nc.isClosed()) nc.publish(subject, data, { reply });
+        publishQuietly(nc, subject, data, reply);
       },
     };
   }
@@ -250,7 +260,7 @@ export class Cluster implements Placer, FunctionRouter {
       }),
     ];
     this.#publishBeat();
-    this.nc.publish(`${p}.hb`, encodeBeat({ t: 'who', id: me }));
+    publishQuietly(this.nc, `${p}.hb`, encodeBeat({ t: 'who', id: me }));
   }
 
   /**
@@ -282,7 +292,7 @@ export class Cluster implements Placer, FunctionRouter {
     if (now - (this.#toldDead.get(id) ?? -Infinity) < this.heartbeatMs) return;
     this.#toldDead.set(id, now);
     if (this.#toldDead.size > 1000) this.#toldDead.delete(this.#toldDead.keys().next().value!);
-    if (!this.nc.isClosed()) this.nc.publish(`${this.prefix}.hb`, encodeBeat({ t: 'dead', id }));
+    publishQuietly(this.nc, `${this.prefix}.hb`, encodeBeat({ t: 'dead', id }));
   }
 
   #reincarnate(why: string): void {
@@ -310,7 +320,7 @@ export class Cluster implements Placer, FunctionRouter {
     this.#selfHeard = performance.now();
     this.#fenced = false;
     // Whoever still takes the old incarnation for alive learns now that it is gone.
-    if (!this.nc.isClosed()) this.nc.publish(`${this.prefix}.hb`, encodeBeat({ t: 'bye', id: old }));
+    publishQuietly(this.nc, `${this.prefix}.hb`, encodeBeat({ t: 'bye', id: old }));
     this.#subscribeInbound();
   }
 
@@ -345,7 +355,7 @@ export class Cluster implements Placer, FunctionRouter {
   }
 
   #publishBeat(): void {
-    if (!this.#left && !this.nc.isClosed()) this.nc.publish(`${this.prefix}.hb`, encodeBeat({ t: 'hb', m: this.info() }));
+    if (!this.#left) publishQuietly(this.nc, `${this.prefix}.hb`, encodeBeat({ t: 'hb', m: this.info() }));
   }
 
   #beatIn(data: Uint8Array): void {
@@ -409,7 +419,7 @@ export class Cluster implements Placer, FunctionRouter {
       else if (performance.now() - this.#askedWho > this.heartbeatMs) {
         // A member not heard of yet: everyone, beat now (at most once a heartbeat; what it sent is resent).
         this.#askedWho = performance.now();
-        this.nc.publish(`${this.prefix}.hb`, encodeBeat({ t: 'who', id: this.me }));
+        publishQuietly(this.nc, `${this.prefix}.hb`, encodeBeat({ t: 'who', id: this.me }));
       }
       return;
     }
@@ -539,7 +549,10 @@ export class Cluster implements Placer, FunctionRouter {
     this.registry?.stop();
     this.membership.stop();
     this.placement.stop();
-    for (const p of this.#peers.values()) p.transport.flush();
+    for (const p of this.#peers.values()) {
+      p.transport.flush();
+      p.transport.order.close(); // no acks or resends while the connection drains
+    }
     try {
       this.nc.publish(`${this.prefix}.hb`, encodeBeat({ t: 'bye', id: this.me }));
       await this.nc.drain();
