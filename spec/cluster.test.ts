@@ -374,6 +374,7 @@ describe('cluster on NATS', () => {
     }
     assert.equal(again, 41, 'built again from its arguments');
     assert.ok(where !== undefined && where !== n10.pid && where !== process.pid, 'on another node');
+    assert.equal(await d.add.remote(1), 42, 'the handle held from before follows it there by its name');
   });
 
   test('A7 through a handle on another process: calls in flight on a restarting actor are retried within maxTaskRetries, as through its owner', async () => {

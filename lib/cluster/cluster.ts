@@ -130,6 +130,7 @@ export class Cluster implements Placer, FunctionRouter {
       actors: runtime.actors,
       peer: (id) => self.peer(id),
       peerIfAlive: (id) => (self.membership.alive(id) ? self.peer(id) : undefined),
+      named: (name) => self.registry?.lookup(name),
     });
     this.#publisher = {
       get me() {
@@ -524,7 +525,7 @@ export class Cluster implements Placer, FunctionRouter {
       ...(options.resources !== undefined ? { res: { ...options.resources } } : {}),
     });
     const methods = methodsFor(info, options);
-    return this.codec.handleFor({ ...wireHandleFrom(info.className, methods, groupLimits(options), 'threaded'), $troupeHandle: aid, o: peer.id });
+    return this.codec.handleFor({ ...wireHandleFrom(info.className, methods, groupLimits(options), 'threaded'), $troupeHandle: aid, o: peer.id, ...(options.name !== undefined ? { n: options.name } : {}) });
   }
 
   nameOf(id: string): string | undefined {

@@ -20,6 +20,8 @@ export interface HandleSide {
   peer(id: string): Peer;
   /** The link to member `id` while it is alive; undefined otherwise. */
   peerIfAlive(id: string): Peer | undefined;
+  /** The live actor named `name` in the registry's view here, if any. */
+  named(name: string): WireHandle | undefined;
 }
 
 export class ClusterHandles implements HandleCodec {
@@ -51,6 +53,12 @@ export class ClusterHandles implements HandleCodec {
         },
         // Straight to the member the actor lives on, while it lives there (not to the owner, then on).
         direct: (w) => {
+          // A named actor whose owner died and that was built again elsewhere (a detached actor): there.
+          if (w.n !== undefined && side.peerIfAlive(w.o!) === undefined) {
+            const now = side.named(w.n);
+            const at = now !== undefined && now.$troupeHandle !== w.$troupeHandle ? side.peerIfAlive(now.o!) : undefined;
+            if (at !== undefined) return { endpoint: at.endpoint, aid: now!.$troupeHandle };
+          }
           if (w.h === undefined || w.b === undefined || this.#moved.has(w.b)) return undefined;
           const host = this.side.peerIfAlive(w.h);
           return host === undefined ? undefined : { endpoint: host.endpoint, aid: w.b };
@@ -72,7 +80,7 @@ export class ClusterHandles implements HandleCodec {
     if (t.kind !== 'foreign') {
       const core = t as ActorCore;
       const at = core.build;
-      return { ...wireHandleOf(core), o: this.side.me, ...(at !== undefined ? { h: at.member, b: at.aid } : {}) };
+      return { ...wireHandleOf(core), o: this.side.me, ...(at !== undefined ? { h: at.member, b: at.aid } : {}), ...(core.name !== undefined ? { n: core.name } : {}) };
     }
     const owner = this.#ownerOf.get(o);
     if (owner !== undefined) return this.side.peer(owner).handles.wireOf(o);

@@ -66,7 +66,8 @@ export class Peer implements Host, RefHolder, FunctionRunner {
 
   serve(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
     const h = this.hosting();
-    if (m.d && (h === undefined || !h.hosts(m.aid!))) throw new NotHostedHereError(`actor build ${m.aid} is not hosted here (any more)`);
+    // Sent straight here: a build hosted for a member, or an actor this process owns (a detached one).
+    if (m.d && (h === undefined || !h.hosts(m.aid!)) && !this.owned.actors.has(m.aid!)) throw new NotHostedHereError(`actor build ${m.aid} is not hosted here (any more)`);
     if (m.fid === undefined && (h === undefined || !h.hosts(m.aid!))) {
       // A call through a handle to an actor this process owns.
       const core = this.owned.actors.get(m.aid!);

@@ -35,6 +35,8 @@ export interface WireHandle {
    *  where calls go straight. */
   readonly h?: string;
   readonly b?: string;
+  /** Its cluster-wide name, if it has one: a detached actor built again elsewhere is found by it. */
+  readonly n?: string;
 }
 
 /** Call options as they cross: retryExceptions is sent as error class names (classes cannot cross). */
