@@ -10,7 +10,6 @@ import type { Cluster } from './cluster/cluster.js';
 import { checkClusterOptions, type ClusterOptions } from './cluster/options.js';
 import type { NodeInfo } from './cluster/membership.js';
 import { moduleKey } from './cluster/module-key.js';
-import { wireHandleOf } from './hosting/main.js';
 import type { NodeHosting } from './hosting/node.js';
 import { ThreadedFunctions } from './threaded/functions.js';
 import { MainHost } from './hosting/main.js';
@@ -201,7 +200,7 @@ export class Runtime implements ActorOwner, TaskHost {
       .openRegistry()
       .then((registry) => {
         if (registry === undefined) throw new TroupeError(`cluster-wide names need JetStream, and ${c.registryMissing}`);
-        return registry.claim(name, { ...wireHandleOf(core), o: c.me, ...(spawn !== undefined ? { spawn: { ...spawn, respawns: 0 } } : {}) }).then(() => {
+        return registry.claim(name, { ...c.codec.ownWire(core), ...(spawn !== undefined ? { spawn: { ...spawn, respawns: 0 } } : {}) }).then(() => {
           // It died while its name was being claimed: the name is free again at once.
           if (core.state === 'dead' || this.actors.get(core.id) !== core) registry.release(name, core.id);
         });

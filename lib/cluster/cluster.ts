@@ -29,7 +29,7 @@ import { moduleKey } from './module-key.js';
 import { groupLimits, methodsFor, type ClassInfo } from '../model/class-info.js';
 import type { ActorOptions } from '../model/options.js';
 import { checkWireArgs } from '../wire/calls.js';
-import { wireHandleFrom, wireHandleOf } from '../hosting/main.js';
+import { wireHandleFrom } from '../hosting/main.js';
 import { describeWanted } from './placement.js';
 
 /** What a member needs of the runtime of its process. */
@@ -45,6 +45,9 @@ export interface MemberRuntime {
 const ACTS = new Set<Msg['t']>(['call', 'function', 'create', 'spawn', 'kill', 'ask']);
 
 const newId = () => randomBytes(8).toString('hex');
+
+/** The id of a detached actor's build, chosen by the member that asks a node for it. */
+const detachedId = () => `d${randomBytes(6).toString('hex')}`;
 
 /** Publishes, unless the connection is closing or closed (timers may still fire while it drains). */
 function publishQuietly(nc: NatsConnection, subject: string, data: Uint8Array, reply?: string): void {
@@ -187,7 +190,7 @@ export class Cluster implements Placer, FunctionRouter {
       nameOf: (id) => this.nameOf(id),
       respawnAt: (spawn) => {
         const choice = this.placement.choose({ mode: 'threaded', ...(spawn.res !== undefined ? { resources: spawn.res } : {}) }, `${spawn.url}#${spawn.cls}`, true);
-        return choice === undefined || choice.local ? undefined : { node: choice.id, spawn: { ...spawn, aid: `d${randomBytes(6).toString('hex')}` } };
+        return choice === undefined || choice.local ? undefined : { node: choice.id, spawn: { ...spawn, aid: detachedId() } };
       },
       respawn: (node, spawn) => this.peer(node).send(spawn),
     }).then((r) => {
@@ -315,7 +318,7 @@ export class Cluster implements Placer, FunctionRouter {
       if (this.hosting?.spawnOf(core.id) !== undefined) core.die(new ActorDiedError(core, why));
       else if (core.name !== undefined && this.registry !== undefined) {
         // Lost to a live actor elsewhere: it dies naming it. The bucket out of reach: it lives on, unclaimed.
-        this.registry.claim(core.name, { ...wireHandleOf(core), o: this.#me }).catch((e: unknown) => e instanceof NameTakenError && core.state !== 'dead' && core.die(new ActorDiedError(core, e.message)));
+        this.registry.claim(core.name, this.codec.ownWire(core)).catch((e: unknown) => e instanceof NameTakenError && core.state !== 'dead' && core.die(new ActorDiedError(core, e.message)));
       }
     }
     this.#selfHeard = performance.now();
@@ -430,8 +433,11 @@ export class Cluster implements Placer, FunctionRouter {
   }
 
   #take(peer: Peer, env: Envelope): void {
+    // Cut off: results still count (they are real outcomes, sent while the sender took this process for
+    // alive), but nothing is run for anyone (the callers were told otherwise). Asked once a payload.
+    const fenced = this.#cutOff();
     if ('ms' in env) {
-      for (const m of env.ms) this.#dispatch(peer, m);
+      for (const m of env.ms) this.#dispatch(peer, m, fenced);
       return;
     }
     const [id, index, count] = env.c;
@@ -448,17 +454,15 @@ export class Cluster implements Placer, FunctionRouter {
       at += p.length;
     }
     try {
-      this.#dispatch(peer, readMsg(whole));
+      this.#dispatch(peer, readMsg(whole), fenced);
     } catch {
       this.dropped++;
     }
   }
 
-  #dispatch(peer: Peer, m: Msg): void {
+  #dispatch(peer: Peer, m: Msg, fenced: boolean): void {
     if (peer.dead) return;
-    // Cut off: results still count (they are real outcomes, sent while the sender took this process for
-    // alive), but nothing is run for anyone (the callers were told otherwise).
-    if (this.#cutOff() && ACTS.has(m.t)) {
+    if (fenced && ACTS.has(m.t)) {
       this.dropped++;
       return;
     }
@@ -510,7 +514,7 @@ export class Cluster implements Placer, FunctionRouter {
     }
     const wireArgs = checkWireArgs(args, () => `${info.className} constructor`, this.codec);
     const peer = this.peer(choice.id);
-    const aid = `d${randomBytes(6).toString('hex')}`;
+    const aid = detachedId();
     peer.send({
       t: 'spawn',
       aid,

@@ -77,15 +77,17 @@ export class ClusterHandles implements HandleCodec {
     if (t === undefined) return undefined;
     // An actor of this process's own (a dead one too: calls through the handle then fail with ActorDiedError),
     // with where it lives when that is another member: calls go straight there.
-    if (t.kind !== 'foreign') {
-      const core = t as ActorCore;
-      const at = core.build;
-      return { ...wireHandleOf(core), o: this.side.me, ...(at !== undefined ? { h: at.member, b: at.aid } : {}), ...(core.name !== undefined ? { n: core.name } : {}) };
-    }
+    if (t.kind !== 'foreign') return this.ownWire(t as ActorCore);
     const owner = this.#ownerOf.get(o);
     if (owner !== undefined) return this.side.peer(owner).handles.wireOf(o);
     throw new TroupeError(`a handle to ${t.className} given to this process by one of its workers cannot be passed to another process`);
   };
+
+  /** A handle to `core`, an actor this process owns, as it leaves (and as its name's entry holds it). */
+  ownWire(core: ActorCore): WireHandle {
+    const at = core.build;
+    return { ...wireHandleOf(core), o: this.side.me, ...(at !== undefined ? { h: at.member, b: at.aid } : {}), ...(core.name !== undefined ? { n: core.name } : {}) };
+  }
 
   readIn(v: unknown): unknown {
     return mapWireHandles(v, (w) => this.handleFor(w));

@@ -31,10 +31,11 @@ export interface FunctionRouter {
   route(at: Location, local: number): { readonly runner: FunctionRunner; readonly module: string } | undefined;
 }
 
-type Target = { readonly slot: WorkerSlot; readonly runner?: undefined } | { readonly slot?: undefined; readonly runner: FunctionRunner };
+/** A call in flight: on a worker of this pool (`slot`), or on another member (`runner`). */
+type InFlight = { readonly slot: WorkerSlot; readonly runner?: undefined; id: number } | { readonly slot?: undefined; readonly runner: FunctionRunner; id: number };
 
 export class ThreadedFunctions {
-  readonly #inFlight = new Map<Task, { target: Target; id: number }>();
+  readonly #inFlight = new Map<Task, InFlight>();
   /** In a cluster: where calls go (undefined: always this process's pool). */
   router: FunctionRouter | undefined = undefined;
   #local = 0;
@@ -69,16 +70,15 @@ export class ThreadedFunctions {
   #send(task: Task, at: Location, here: boolean): void {
     if (task.settledOutput) return;
     const routed = here || this.router === undefined ? undefined : this.router.route(at, this.#local);
-    const target: Target = routed === undefined ? { slot: this.pool().forTask() } : { runner: routed.runner };
     // Counted from before it is sent: a call to a member already gone is lost (and maybe sent again) at once.
-    const entry = { target, id: -1 };
+    const entry: InFlight = routed === undefined ? { slot: this.pool().forTask(), id: -1 } : { runner: routed.runner, id: -1 };
     this.#inFlight.set(task, entry);
-    if (target.runner !== undefined) target.runner.inFlight++;
+    if (entry.runner !== undefined) entry.runner.inFlight++;
     else this.#local++;
     const done = () => {
       if (this.#inFlight.get(task) !== entry) return;
       this.#inFlight.delete(task);
-      if (target.runner !== undefined) target.runner.inFlight--;
+      if (entry.runner !== undefined) entry.runner.inFlight--;
       else this.#local--;
     };
     const owner = {
@@ -96,14 +96,14 @@ export class ThreadedFunctions {
     };
     let fid = this.#fids.get(at);
     if (fid === undefined) this.#fids.set(at, (fid = this.#fids.size + 1));
-    const to = target.slot ?? target.runner;
+    const to = entry.slot ?? entry.runner;
     if (!to.functions.has(fid)) {
       to.functions.add(fid);
       // A member finds the function by its key there (cluster/module-key.ts), a worker by its module's URL.
       if (routed !== undefined) routed.runner.send({ t: 'function', fid, url: routed.module, fn: at.name });
       else {
-        target.slot!.modules.add(at.url);
-        target.slot!.send({ t: 'function', fid, url: at.url, fn: at.name });
+        entry.slot!.modules.add(at.url);
+        entry.slot!.send({ t: 'function', fid, url: at.url, fn: at.name });
       }
     }
     const id = sendCall(to.endpoint, to, task, { fid }, owner, this.#refArgs.get(task));
@@ -115,7 +115,7 @@ export class ThreadedFunctions {
     const f = this.#inFlight.get(task);
     if (f === undefined) return;
     // Forcing ends a worker of this process's pool; on another member a cancel is what there is.
-    if (f.target.slot !== undefined) f.target.slot.cancelCall(f.id, force, recursive, () => new WorkerCrashedError(task, 'ended by cancel(ref, { force: true })'));
-    else f.target.runner.endpoint.cancel(f.id, recursive);
+    if (f.slot !== undefined) f.slot.cancelCall(f.id, force, recursive, () => new WorkerCrashedError(task, 'ended by cancel(ref, { force: true })'));
+    else f.runner.endpoint.cancel(f.id, recursive);
   }
 }
