@@ -182,32 +182,14 @@ export class Runtime implements ActorOwner, TaskHost {
     this.#gone.set(core.id, core.death ?? new ActorDiedError(core, 'it was released'));
     if (this.#gone.size > 1000) this.#gone.delete(this.#gone.keys().next().value!);
     if (core.creatorId !== undefined) this.#created.get(core.creatorId)?.delete(core);
-    if (core.name !== undefined && this.names.get(core.name) === core) {
-      this.names.delete(core.name);
-      this.cluster?.registry?.release(core.name, core.id);
-    }
+    if (core.name !== undefined && this.names.get(core.name) === core) this.names.delete(core.name);
+    this.cluster?.unclaim(core); // before its node forgets how a detached one was asked for
     this.hosting?.released(core);
   }
 
-  /** In a cluster, a named actor claims its name across the cluster before it is built. */
+  /** In a cluster, a named actor claims its name across the cluster before it is built (Cluster.claim). */
   admit(core: ActorCore): Promise<void> | undefined {
-    const c = this.cluster;
-    if (core.name === undefined || c === undefined) return undefined;
-    // A detached actor's entry says how to build it again should its node die (registry.ts).
-    const spawn = this.hosting?.spawnOf(core.id);
-    const name = core.name;
-    return c
-      .openRegistry()
-      .then((registry) => {
-        if (registry === undefined) throw new TroupeError(`cluster-wide names need JetStream, and ${c.registryMissing}`);
-        return registry.claim(name, { ...c.codec.ownWire(core), ...(spawn !== undefined ? { spawn: { ...spawn, respawns: 0 } } : {}) }).then(() => {
-          // It died while its name was being claimed: the name is free again at once.
-          if (core.state === 'dead' || this.actors.get(core.id) !== core) registry.release(name, core.id);
-        });
-      })
-      .catch((e: unknown) => {
-        throw new ActorDiedError(core, (e as Error).message);
-      });
+    return this.cluster?.claim(core, () => core.state === 'dead' || this.actors.get(core.id) !== core);
   }
 
   creatorGone(id: string, label: string): void {

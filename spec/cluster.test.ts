@@ -377,6 +377,28 @@ describe('cluster on NATS', () => {
     assert.equal(await d.add.remote(1), 42, 'the handle held from before follows it there by its name');
   });
 
+  test('A7 an unnamed detached actor whose node dies is built again on another node while maxRestarts allows, and handles held follow it; one that may not restart dies with its node', async () => {
+    const n11 = await node('n11');
+    await until(() => live('n11'), 5000, 'n11 in nodes()');
+    const d = ClusterCounter.options({ lifetime: 'detached', placement: { node: 'n11', soft: true }, maxRestarts: 1 }).remote(40);
+    const mortal = ClusterCounter.options({ lifetime: 'detached', placement: { node: 'n11', soft: true } }).remote(7);
+    assert.equal(await d.add.remote(2), 42);
+    assert.equal(await mortal.add.remote(1), 8);
+    assert.equal((await d.where.remote()).pid, n11.pid);
+    assert.equal((await mortal.where.remote()).pid, n11.pid);
+    n11.proc.kill('SIGKILL');
+    let again: number | undefined;
+    for (const stop = Date.now() + 10_000; again === undefined && Date.now() < stop; ) {
+      again = await d.add.remote(1).catch(() => undefined);
+      if (again === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(again, 41, 'built again from its arguments, reached through the handle held from before');
+    const where = (await d.where.remote()).pid;
+    assert.ok(where !== n11.pid && where !== process.pid, 'on another node');
+    await assert.rejects(mortal.add.remote(1), (e: unknown) => e instanceof ActorDiedError && /n11/.test(e.message));
+    kill(d);
+  });
+
   test('A7 through a handle on another process: calls in flight on a restarting actor are retried within maxTaskRetries, as through its owner', async () => {
     const target = ClusterCounter.options({ placement: { node: 'n2' }, maxRestarts: 2, maxTaskRetries: 1 }).remote();
     const caller = ClusterCounter.options({ placement: { node: 'n1' } }).remote();

@@ -18,12 +18,12 @@ import { Membership, type NodeInfo } from './membership.js';
 import type { Publisher } from './nats-link.js';
 import { Peer } from './peer.js';
 import { ClusterHandles } from './handles.js';
-import { NameTakenError, Registry } from './registry.js';
+import { nameEntry, NameTakenError, Registry, spawnEntry } from './registry.js';
 import { Placement } from './placement.js';
 import type { Envelope, MemberInfo } from './protocol.js';
 import type { ClusterOptions } from './options.js';
 import { add, minus, type Resources } from './resources.js';
-import type { Msg } from '../wire/protocol.js';
+import type { Msg, SpawnMsg } from '../wire/protocol.js';
 import type { Location } from '../model/definitions.js';
 import { moduleKey } from './module-key.js';
 import { groupLimits, methodsFor, type ClassInfo } from '../model/class-info.js';
@@ -133,7 +133,8 @@ export class Cluster implements Placer, FunctionRouter {
       actors: runtime.actors,
       peer: (id) => self.peer(id),
       peerIfAlive: (id) => (self.membership.alive(id) ? self.peer(id) : undefined),
-      named: (name) => self.registry?.lookup(name),
+      buildOf: (w) => self.registry?.buildOf(w),
+      spawnOf: (aid) => self.hosting?.spawnOf(aid),
     });
     this.#publisher = {
       get me() {
@@ -318,7 +319,7 @@ export class Cluster implements Placer, FunctionRouter {
       if (this.hosting?.spawnOf(core.id) !== undefined) core.die(new ActorDiedError(core, why));
       else if (core.name !== undefined && this.registry !== undefined) {
         // Lost to a live actor elsewhere: it dies naming it. The bucket out of reach: it lives on, unclaimed.
-        this.registry.claim(core.name, this.codec.ownWire(core)).catch((e: unknown) => e instanceof NameTakenError && core.state !== 'dead' && core.die(new ActorDiedError(core, e.message)));
+        this.registry.claim(nameEntry(core.name), this.codec.ownWire(core)).catch((e: unknown) => e instanceof NameTakenError && core.state !== 'dead' && core.die(new ActorDiedError(core, e.message)));
       }
     }
     this.#selfHeard = performance.now();
@@ -518,6 +519,7 @@ export class Cluster implements Placer, FunctionRouter {
     peer.send({
       t: 'spawn',
       aid,
+      line: aid,
       url: mod,
       cls: info.className,
       args: wireArgs,
@@ -529,11 +531,43 @@ export class Cluster implements Placer, FunctionRouter {
       ...(options.resources !== undefined ? { res: { ...options.resources } } : {}),
     });
     const methods = methodsFor(info, options);
-    return this.codec.handleFor({ ...wireHandleFrom(info.className, methods, groupLimits(options), 'threaded'), $troupeHandle: aid, o: peer.id, ...(options.name !== undefined ? { n: options.name } : {}) });
+    return this.codec.handleFor({ ...wireHandleFrom(info.className, methods, groupLimits(options), 'threaded'), $troupeHandle: aid, o: peer.id, l: aid, ...(options.name !== undefined ? { n: options.name } : {}) });
   }
 
   nameOf(id: string): string | undefined {
     return this.membership.info(id)?.name;
+  }
+
+  /** Where the entry of `core`, an actor of this process, is kept in the registry, if it has one: a named
+   *  actor's under its name; a detached one's, with how to build it again should its node die (registry.ts). */
+  #entryOf(core: ActorCore): { readonly key: string; readonly spawn: SpawnMsg | undefined } | undefined {
+    const spawn = this.hosting?.spawnOf(core.id);
+    const key = core.name !== undefined ? nameEntry(core.name) : spawn !== undefined ? spawnEntry(spawn) : undefined;
+    return key === undefined ? undefined : { key, spawn };
+  }
+
+  /** Claims the entry of `core` before it is built (runtime.ts admit); it dies naming why it cannot.
+   *  `gone`: whether it died meanwhile (then its entry is let go at once). */
+  claim(core: ActorCore, gone: () => boolean): Promise<void> | undefined {
+    const at = this.#entryOf(core);
+    if (at === undefined) return undefined;
+    const w = { ...this.codec.ownWire(core), ...(at.spawn !== undefined ? { spawn: { ...at.spawn, respawns: 0 } } : {}) };
+    return this.openRegistry()
+      .then((registry) => {
+        if (registry === undefined) throw new TroupeError(`cluster-wide names need JetStream, and ${this.registryMissing}`);
+        return registry.claim(at.key, w).then(() => {
+          if (gone()) registry.release(at.key, core.id);
+        });
+      })
+      .catch((e: unknown) => {
+        throw new ActorDiedError(core, (e as Error).message);
+      });
+  }
+
+  /** `core` is gone: its entry is free again. */
+  unclaim(core: ActorCore): void {
+    const at = this.registry === undefined ? undefined : this.#entryOf(core);
+    if (at !== undefined) this.registry!.release(at.key, core.id);
   }
 
   place(core: ActorCore, key: string, chosen: string | undefined): Promise<Peer> {

@@ -9,7 +9,7 @@ import { handleTarget } from '../handle.js';
 import { wireHandleOf } from '../hosting/main.js';
 import type { ActorInfo } from '../types.js';
 import { isWireHandle, mapWireHandles, type HandleCodec } from '../wire/codec.js';
-import type { WireHandle } from '../wire/protocol.js';
+import type { SpawnMsg, WireHandle } from '../wire/protocol.js';
 import { RemoteHandles } from '../wire/remote-handles.js';
 import type { Peer } from './peer.js';
 
@@ -20,8 +20,10 @@ export interface HandleSide {
   peer(id: string): Peer;
   /** The link to member `id` while it is alive; undefined otherwise. */
   peerIfAlive(id: string): Peer | undefined;
-  /** The live actor named `name` in the registry's view here, if any. */
-  named(name: string): WireHandle | undefined;
+  /** The live build of the detached actor `w` stands for, in the registry's view here (Registry.buildOf). */
+  buildOf(w: WireHandle): WireHandle | undefined;
+  /** How the detached actor `aid` built here was asked for, if it is one. */
+  spawnOf(aid: string): SpawnMsg | undefined;
 }
 
 export class ClusterHandles implements HandleCodec {
@@ -53,9 +55,9 @@ export class ClusterHandles implements HandleCodec {
         },
         // Straight to the member the actor lives on, while it lives there (not to the owner, then on).
         direct: (w) => {
-          // A named actor whose owner died and that was built again elsewhere (a detached actor): there.
-          if (w.n !== undefined && side.peerIfAlive(w.o!) === undefined) {
-            const now = side.named(w.n);
+          // A detached actor whose owner (its node) died and that was built again elsewhere: there.
+          if (w.l !== undefined && side.peerIfAlive(w.o!) === undefined) {
+            const now = side.buildOf(w);
             const at = now !== undefined && now.$troupeHandle !== w.$troupeHandle ? side.peerIfAlive(now.o!) : undefined;
             if (at !== undefined) return { endpoint: at.endpoint, aid: now!.$troupeHandle };
           }
@@ -86,7 +88,14 @@ export class ClusterHandles implements HandleCodec {
   /** A handle to `core`, an actor this process owns, as it leaves (and as its name's entry holds it). */
   ownWire(core: ActorCore): WireHandle {
     const at = core.build;
-    return { ...wireHandleOf(core), o: this.side.me, ...(at !== undefined ? { h: at.member, b: at.aid } : {}), ...(core.name !== undefined ? { n: core.name } : {}) };
+    const line = this.side.spawnOf(core.id)?.line;
+    return {
+      ...wireHandleOf(core),
+      o: this.side.me,
+      ...(at !== undefined ? { h: at.member, b: at.aid } : {}),
+      ...(core.name !== undefined ? { n: core.name } : {}),
+      ...(line !== undefined ? { l: line } : {}),
+    };
   }
 
   readIn(v: unknown): unknown {

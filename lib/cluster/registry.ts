@@ -5,7 +5,9 @@
 // with its owner; entries of members that have died are not handed out, and are removed (by whoever sees
 // the death first, compare-and-set again, so a new owner's entry is never removed by mistake). A detached
 // actor's entry also says how to build it again (`spawn`): when its node dies, the member that wins the
-// compare-and-set builds it on another live node, while its restarts allow (Ray's detached actors).
+// compare-and-set builds it on another live node, while its restarts allow (Ray's detached actors). An
+// unnamed detached actor that may restart has an entry too, under its line instead of a name, which no
+// name can be: it is rebuilt the same way, and handles to it follow it by that entry.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { ActorNotFoundError, TroupeError } from '../errors.js';
 import { Packr } from 'msgpackr';
@@ -25,7 +27,7 @@ export interface RegistrySide {
   respawn(node: string, spawn: SpawnMsg): void;
 }
 
-/** A name's entry: the actor's handle, and for a detached actor how to build it again. */
+/** An entry: the actor's handle, and for a detached actor how to build it again. */
 export interface NameEntry extends WireHandle {
   readonly spawn?: SpawnMsg & { readonly respawns: number };
 }
@@ -42,8 +44,19 @@ export class NameTakenError extends TroupeError {
   override name = 'NameTakenError';
 }
 
-const key = (name: string): string => Buffer.from(name, 'utf8').toString('base64url') || '_';
+/** The key of the entry of the actor named `name`. */
+export const nameEntry = (name: string): string => Buffer.from(name, 'utf8').toString('base64url');
+// Base64url has no '.': a line's key is never a name's.
+const LINE = 'line.';
+/** Where a detached actor's entry is kept, if it has one: under its name, or, unnamed, under its line while
+ *  it may be built again (one that may not dies with its node, and needs none). */
+export function spawnEntry(s: SpawnMsg): string | undefined {
+  if (s.name !== undefined) return nameEntry(s.name);
+  return (s.maxRestarts ?? 0) > 0 ? LINE + s.line : undefined;
+}
+const handleEntry = (w: WireHandle): string | undefined => (w.n !== undefined ? nameEntry(w.n) : w.l !== undefined ? LINE + w.l : undefined);
 const nameOf = (k: string): string => Buffer.from(k, 'base64url').toString('utf8');
+const describe = (k: string): string => (k.startsWith(LINE) ? `the registry entry of the detached actor ${k.slice(LINE.length)}` : `the actor name '${nameOf(k)}'`);
 // Entries hold a detached actor's arguments, which may be binary: msgpack, each entry on its own.
 const packr = new Packr({ moreTypes: true, useRecords: false, mapsAsObjects: true });
 const encode = (w: NameEntry): Uint8Array => packr.pack(w);
@@ -55,7 +68,7 @@ const decode = (b: Uint8Array): NameEntry => {
 
 export class Registry {
   readonly #view = new Map<string, Entry>();
-  /** The names this process holds, for which of its actors, at which revision of the entry. */
+  /** The entries this process holds (by key), for which of its actors, at which revision. */
   readonly #mine = new Map<string, { readonly id: string; readonly rev: number }>();
   readonly #waiting = new Set<() => void>();
   #stopped = false;
@@ -81,87 +94,101 @@ export class Registry {
     void (async () => {
       for await (const e of watch) {
         if (r.#stopped) break;
-        const name = nameOf(e.key);
         if (e.operation === 'PUT') {
           try {
-            r.#view.set(name, { w: decode(e.value), rev: e.revision });
+            r.#view.set(e.key, { w: decode(e.value), rev: e.revision });
           } catch {
-            r.#view.delete(name); // not an entry of troupe's
+            r.#view.delete(e.key); // not an entry of troupe's
           }
-        } else r.#view.delete(name);
+        } else r.#view.delete(e.key);
         for (const f of [...r.#waiting]) f();
       }
     })();
     return r;
   }
 
-  /** Whether this process holds any name. */
+  /** Whether this process holds any entry. */
   get holding(): boolean {
     return this.#mine.size > 0;
   }
 
   /** The live actor named `name` in the local view, if any. */
   lookup(name: string): WireHandle | undefined {
-    const e = this.#view.get(name);
-    if (e === undefined || !this.#live(name, e.w)) return undefined;
-    const { spawn: _, ...w } = e.w;
+    const e = this.entry(nameEntry(name));
+    if (e === undefined) return undefined;
+    const { spawn: _, ...w } = e;
     return w;
   }
 
+  /** The live build of the detached actor `w` stands for, as the local view has it: itself, or the one
+   *  built since its node died (of its line: not another actor given its name since). */
+  buildOf(w: WireHandle): WireHandle | undefined {
+    const k = handleEntry(w);
+    const e = k === undefined ? undefined : this.entry(k);
+    return e !== undefined && e.spawn?.line === w.l ? e : undefined;
+  }
+
+  /** The live actor whose entry is kept under `k` in the local view, if any. */
+  entry(k: string): NameEntry | undefined {
+    const e = this.#view.get(k);
+    return e === undefined || !this.#live(k, e.w) ? undefined : e.w;
+  }
+
   /**
-   * Claims `name` for the actor `w` (owned here). Resolves once it is this actor's; rejects with an error
-   * naming the holder when a live actor of another member has it (a race lost by milliseconds included).
+   * Claims the entry `k` (nameEntry, spawnEntry) for the actor `w` (owned here). Resolves once it is this
+   * actor's; rejects with an error naming the holder when a live actor of another member has it (a race
+   * lost by milliseconds included).
    */
-  async claim(name: string, w: NameEntry): Promise<void> {
+  async claim(k: string, w: NameEntry): Promise<void> {
     const bytes = encode(w);
     let last: unknown;
     // Each turn loses a race (the entry was deleted, or another member took it over): a few are races,
     // more are a failure of the bucket's own (an entry over max_payload, a server that does not answer).
     for (let turn = 0; turn < 5; turn++) {
       try {
-        this.#hold(name, w.$troupeHandle, await this.kv.create(key(name), bytes));
+        this.#hold(k, w.$troupeHandle, await this.kv.create(k, bytes));
         return;
       } catch (e) {
         last = e;
-        const cur = await this.kv.get(key(name));
+        const cur = await this.kv.get(k);
         if (cur === null || cur.operation !== 'PUT') continue;
         const held = decode(cur.value);
         // Won already for this very actor: a detached actor built again (the member that chose it wrote
         // it), or one this process claimed again under its new incarnation.
         if (held.$troupeHandle === w.$troupeHandle && (held.o === w.o || held.o === this.side.me)) {
-          this.#hold(name, w.$troupeHandle, cur.revision);
+          this.#hold(k, w.$troupeHandle, cur.revision);
           return;
         }
-        if (this.#live(name, held)) {
+        if (this.#live(k, held)) {
           const where = held.o === this.side.me ? 'this process' : (this.side.nameOf(held.o!) ?? 'another member of the cluster');
-          throw new NameTakenError(`the actor name '${name}' is taken by ${held.className}#${held.$troupeHandle} on ${where}; pass getIfExists: true, or findActor('${name}'), to get that actor`, { cause: e });
+          throw new NameTakenError(`${describe(k)} is taken by ${held.className}#${held.$troupeHandle} on ${where}; pass getIfExists: true, or findActor('${nameOf(k)}'), to get that actor`, { cause: e });
         }
         // Its owner is dead (or it is gone): take the name over, unless someone else just did.
         try {
-          this.#hold(name, w.$troupeHandle, await this.kv.update(key(name), bytes, cur.revision));
+          this.#hold(k, w.$troupeHandle, await this.kv.update(k, bytes, cur.revision));
           return;
         } catch (u) {
           last = u; // another member won the take-over (look again), or the update failed of itself
         }
       }
     }
-    throw new TroupeError(`the actor name '${name}' could not be claimed in the cluster's registry: ${(last as Error).message}`, { cause: last });
+    throw new TroupeError(`${describe(k)} could not be claimed in the cluster's registry: ${(last as Error).message}`, { cause: last });
   }
 
-  /** The actor `id` named `name` is gone: its name is free again (only if it is still that actor's). */
-  release(name: string, id: string): void {
-    const m = this.#mine.get(name);
+  /** The actor `id` is gone: its entry `k` is free again (only if it is still that actor's). */
+  release(k: string, id: string): void {
+    const m = this.#mine.get(k);
     if (m === undefined || m.id !== id) return;
-    this.#mine.delete(name);
-    this.kv.delete(key(name), { previousSeq: m.rev }).catch(() => {});
+    this.#mine.delete(k);
+    this.kv.delete(k, { previousSeq: m.rev }).catch(() => {});
   }
 
-  /** Lets `name` go if its entry is still actor `id`'s (a rebuild its chosen node could not build). */
-  drop(name: string, id: string): void {
+  /** Lets the entry `k` go if it is still actor `id`'s (a rebuild its chosen node could not build). */
+  drop(k: string, id: string): void {
     this.kv
-      .get(key(name))
+      .get(k)
       .then((cur) => {
-        if (cur !== null && cur.operation === 'PUT' && decode(cur.value).$troupeHandle === id) return this.kv.delete(key(name), { previousSeq: cur.revision });
+        if (cur !== null && cur.operation === 'PUT' && decode(cur.value).$troupeHandle === id) return this.kv.delete(k, { previousSeq: cur.revision });
       })
       .catch(() => {});
   }
@@ -169,17 +196,17 @@ export class Registry {
   /** Member `id` died: the names of its actors are free again, but a detached actor that may restart is
    *  built again on another node by whichever member wins the compare-and-set for it. */
   ownerDied(id: string): void {
-    for (const [name, e] of this.#view) {
+    for (const [k, e] of this.#view) {
       if (e.w.o !== id) continue;
       const s = e.w.spawn;
       const again = s !== undefined && s.respawns < (s.maxRestarts ?? 0) ? this.side.respawnAt(s) : undefined;
       if (again === undefined) {
-        this.kv.delete(key(name), { previousSeq: e.rev }).catch(() => {});
+        this.kv.delete(k, { previousSeq: e.rev }).catch(() => {});
         continue;
       }
       const { h: _h, b: _b, ...rest } = e.w;
       const next: NameEntry = { ...rest, $troupeHandle: again.spawn.aid, o: again.node, spawn: { ...again.spawn, respawns: s!.respawns + 1 } };
-      this.kv.update(key(name), encode(next), e.rev).then(
+      this.kv.update(k, encode(next), e.rev).then(
         () => this.side.respawn(again.node, again.spawn),
         () => {}, // another member won: it builds it
       );
@@ -207,11 +234,12 @@ export class Registry {
       };
       this.#waiting.add(look);
       // The bucket itself, in case the watch has not caught up yet.
-      this.kv.get(key(name)).then(
+      const k = nameEntry(name);
+      this.kv.get(k).then(
         (e) => {
           if (e === null || e.operation !== 'PUT') return;
           try {
-            this.#view.set(name, { w: decode(e.value), rev: e.revision });
+            this.#view.set(k, { w: decode(e.value), rev: e.revision });
           } catch {
             return;
           }
@@ -229,15 +257,15 @@ export class Registry {
     this.#waiting.clear();
   }
 
-  /** This process holds `name` for actor `id` now: findActor() calls waiting for it may look again. */
-  #hold(name: string, id: string, rev: number): void {
-    this.#mine.set(name, { id, rev });
+  /** This process holds the entry `k` for actor `id` now: findActor() calls waiting for it may look again. */
+  #hold(k: string, id: string, rev: number): void {
+    this.#mine.set(k, { id, rev });
     for (const f of [...this.#waiting]) f();
   }
 
   /** An entry of this process is live while it holds the name; another member's while that member is. */
-  #live(name: string, w: WireHandle): boolean {
-    if (w.o === this.side.me) return this.#mine.get(name)?.id === w.$troupeHandle;
+  #live(k: string, w: WireHandle): boolean {
+    if (w.o === this.side.me) return this.#mine.get(k)?.id === w.$troupeHandle;
     return w.o !== undefined && this.side.alive(w.o);
   }
 }

@@ -19,6 +19,7 @@ import type { Task } from '../task.js';
 import type { CallMsg, CreateMsg, FunctionMsg, Msg, SpawnMsg } from '../wire/protocol.js';
 import { classKey } from '../cluster/module-key.js';
 import { fits, showResources } from '../cluster/resources.js';
+import { spawnEntry } from '../cluster/registry.js';
 
 /** A member this process hosts actors for. */
 export interface HostedPeer {
@@ -216,7 +217,8 @@ export class NodeHosting {
    *  gives it (a rebuild elsewhere chose this node) is let go. */
   #refuse(m: SpawnMsg, why: string): void {
     this.#bury(m.aid, new ActorDiedError({ id: m.aid, className: m.cls, ...(m.name !== undefined ? { name: m.name } : {}) }, why));
-    if (m.name !== undefined) void this.runtime.cluster?.openRegistry().then((r) => r?.drop(m.name!, m.aid));
+    const entry = spawnEntry(m);
+    if (entry !== undefined) void this.runtime.cluster?.openRegistry().then((r) => r?.drop(entry, m.aid));
   }
 
   #bury(aid: string, why: ActorDiedError): void {

@@ -35,8 +35,11 @@ export interface WireHandle {
    *  where calls go straight. */
   readonly h?: string;
   readonly b?: string;
-  /** Its cluster-wide name, if it has one: a detached actor built again elsewhere is found by it. */
+  /** A detached actor's name, if it has one, and its line (the id of its first build, `SpawnMsg.line`):
+   *  built again elsewhere after its node died, it is found by its registry entry, and the line tells a
+   *  rebuild of this very actor from another actor given the name since. */
   readonly n?: string;
+  readonly l?: string;
 }
 
 /** Call options as they cross: retryExceptions is sent as error class names (classes cannot cross). */
@@ -138,6 +141,8 @@ export interface SpawnMsg {
   readonly url: string;
   readonly cls: string;
   readonly args: unknown[];
+  /** The id of its first build, kept by every rebuild; an unnamed one's registry entry is kept under it. */
+  readonly line: string;
   readonly name?: string;
   readonly maxRestarts?: number;
   readonly maxTaskRetries?: number;
