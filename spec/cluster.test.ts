@@ -307,6 +307,11 @@ describe('cluster on NATS', () => {
     // A name that cannot be claimed (the entry is over the server's max_payload): the actor dies saying so.
     const huge = ClusterCounter.options({ lifetime: 'detached', name: 'huge', placement: { node: 'n1' } }).remote(new Uint8Array(2 * 1024 * 1024) as unknown as number);
     await assert.rejects(within(huge.add.remote(0), 'a call on an actor whose name cannot be claimed', 10_000), (e: unknown) => e instanceof ActorDiedError && /'huge' could not be claimed/.test(e.message));
+    // getActor on a node reads its local view of the registry, which follows a claim made elsewhere.
+    const seenBy = ClusterCounter.options({ placement: { node: 'n2' } }).remote(0);
+    const seen = ClusterCounter.options({ name: 'seen-from-n2', placement: 'local' }).remote(5);
+    assert.equal(await seen.add.remote(0), 5);
+    assert.equal(await seenBy.addSeen.remote('seen-from-n2', 1, 5000), 6, "an actor on n2 finds the driver's named actor with getActor");
     await assert.rejects(findActor('nobody', { timeout: 200 }), (e: unknown) => e instanceof ActorNotFoundError && /'nobody'/.test(e.message) && /200 ms/.test(e.message));
     const later = findActor<ClusterCounter>('late', { timeout: 5000 });
     const made = ClusterCounter.options({ name: 'late', placement: { node: 'n2' } }).remote(9);

@@ -194,6 +194,7 @@ export class Cluster implements Placer, FunctionRouter {
         return choice === undefined || choice.local ? undefined : { node: choice.id, spawn: { ...spawn, aid: detachedId() } };
       },
       respawn: (node, spawn) => this.peer(node).send(spawn),
+      holds: () => this.#publishBeat(),
     }).then((r) => {
       if (typeof r === 'string') {
         this.registryMissing = r;

@@ -25,6 +25,9 @@ export interface RegistrySide {
   respawnAt(spawn: SpawnMsg): { readonly node: string; readonly spawn: SpawnMsg } | undefined;
   /** Sends the spawn to `node` (after this member won the name for it). */
   respawn(node: string, spawn: SpawnMsg): void;
+  /** This member holds its first entry: the others should start watching the bucket now, not at its next
+   *  heartbeat (MemberInfo.names), so that their getActor sees it soon. */
+  holds(): void;
 }
 
 /** An entry: the actor's handle, and for a detached actor how to build it again. */
@@ -259,7 +262,9 @@ export class Registry {
 
   /** This process holds the entry `k` for actor `id` now: findActor() calls waiting for it may look again. */
   #hold(k: string, id: string, rev: number): void {
+    const first = this.#mine.size === 0;
     this.#mine.set(k, { id, rev });
+    if (first) this.side.holds();
     for (const f of [...this.#waiting]) f();
   }
 

@@ -3,7 +3,7 @@
 // No top-level side effects beyond the decorators.
 import { appendFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
-import { Actor, actor, findActor, kill, method, type ActorHandle } from '../../lib/index.js';
+import { Actor, ActorNotFoundError, actor, findActor, getActor, kill, method, type ActorHandle } from '../../lib/index.js';
 
 @actor({ mode: 'threaded' })
 export class ClusterCounter extends Actor {
@@ -48,6 +48,18 @@ export class ClusterCounter extends Actor {
   async addNamed(name: string, k: number): Promise<number> {
     const h = await findActor<ClusterCounter>(name, { timeout: 5000 });
     return await h.add.remote(k);
+  }
+  /** Looks the name up in this process's local view (getActor) until it is there, at most `ms`; then
+   *  calls the actor. */
+  async addSeen(name: string, k: number, ms: number): Promise<number> {
+    for (const end = Date.now() + ms; ; ) {
+      try {
+        return await getActor<ClusterCounter>(name).add.remote(k);
+      } catch (e) {
+        if (!(e instanceof ActorNotFoundError) || Date.now() > end) throw e;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
   }
   killVia(h: ActorHandle<ClusterCounter>): void {
     kill(h);
