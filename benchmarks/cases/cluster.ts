@@ -102,14 +102,15 @@ const latencyCase = oneNode('cluster: actor call, 1 in flight', async (h, raw, o
     [
       { label: 'troupe: await h.echo.remote(i), actor on a node process', role: 'troupe', call: (i) => h.echo.remote(i), verify: same },
       { label: `${RAW}: publish [id, i], reply to an inbox subscribed once`, role: 'baseline', call: (i) => raw.call('e', i), verify: same },
+      { label: `${RAW}, answered from a worker thread of the responder (NATS + one thread hop, as to an actor on a node)`, role: 'baseline', call: (i) => raw.call('e', i, 'hop'), verify: same },
     ],
     { ...opts, ops: 5000, rounds: 5, minQuick: 300 },
   );
-  const [t, b] = figures as [Measured, Measured];
+  const [t, b, hop] = figures as [Measured, Measured, Measured];
   return {
     figures,
-    target: { text: `p50 <= ${LATENCY_X}x raw NATS (${(b.median * LATENCY_X).toFixed(0)} µs in this run)`, met: t.median <= b.median * LATENCY_X },
-    note: "µs per call, one at a time, driver to a node process through a local nats-server: the median over rounds of each round's p50; the two take turns inside each round",
+    target: { text: `p50 <= ${LATENCY_X}x raw NATS (${(b.median * LATENCY_X).toFixed(0)} µs in this run; with the thread hop alone ${(hop.median / b.median).toFixed(2)}x)`, met: t.median <= b.median * LATENCY_X },
+    note: "µs per call, one at a time, driver to a node process through a local nats-server: the median over rounds of each round's p50; the three take turns inside each round. A node's actors run on its worker threads, so a call crosses one thread hop more than the raw round trip: the third line is that floor",
   };
 });
 

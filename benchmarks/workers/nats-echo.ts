@@ -3,6 +3,8 @@
 // (`node nats-echo.js <url> <tag>`, started by startResponder()), it serves subjects under `bench.<tag>`
 // and prints one line once it is subscribed; it exits when its stdin closes or on SIGTERM:
 //   .echo    a msgpackr value, decoded and encoded again to the message's reply subject
+//   .hop     the same, answered from a worker thread of the responder: the value goes there and back by
+//            postMessage (the floor of a call to an actor on a node's worker: NATS plus one thread hop)
 //   .stream  { n, batch, window, to, credit }: n items { i, v: 2i } sent to `to` in batches (msgpackr
 //            arrays), then { end: n }; a window > 0 holds the sender to `window` items past the count the
 //            consumer last published on `credit`
@@ -11,6 +13,7 @@
 // Imported, it gives the driver's side: RawClient (one connection, one reply inbox subscribed once, no
 // timer per call) and startResponder(). The NATS client is loaded only when one of them is used.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { Packr } from 'msgpackr';
@@ -65,6 +68,15 @@ async function serve(url: string, tag: string): Promise<void> {
   nc.subscribe(`${p}.echo`, {
     callback: (err, msg) => {
       if (err === null && msg.reply) nc.publish(msg.reply, packr.pack(packr.unpack(msg.data)));
+    },
+  });
+  // The worker echoes [reply, value] back; its replies come in order.
+  const hop = new Worker("require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m))", { eval: true });
+  hop.unref();
+  hop.on('message', ([reply, v]: [string, unknown]) => nc.publish(reply, packr.pack(v)));
+  nc.subscribe(`${p}.hop`, {
+    callback: (err, msg) => {
+      if (err === null && msg.reply) hop.postMessage([msg.reply, packr.unpack(msg.data)]);
     },
   });
   const stream = async (ask: StreamAsk): Promise<void> => {
@@ -182,12 +194,13 @@ export class RawClient {
     return new RawClient(nc, `bench.inbox.${process.pid}.${clients++}`);
   }
 
-  /** One message there ([id, x]), one back; no timer, no per-call subscription. */
-  call(tag: string, x: unknown): Promise<unknown> {
+  /** One message there ([id, x]), one back; no timer, no per-call subscription. `via: 'hop'`: answered from
+   *  the responder's worker thread. */
+  call(tag: string, x: unknown, via: 'echo' | 'hop' = 'echo'): Promise<unknown> {
     const id = this.#ids++;
     return new Promise((resolve) => {
       this.#calls.set(id, resolve);
-      this.nc.publish(`bench.${tag}.echo`, packr.pack([id, x]), { reply: `${this.inbox}.r` });
+      this.nc.publish(`bench.${tag}.${via}`, packr.pack([id, x]), { reply: `${this.inbox}.r` });
     });
   }
 
