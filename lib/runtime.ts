@@ -258,6 +258,7 @@ export class Runtime implements ActorOwner, TaskHost {
   }
 
   async close(): Promise<void> {
+    this.cluster?.leaveDetached(); // built again elsewhere, not ended for good
     for (const core of [...this.actors.values()]) core.die(new ActorDiedError(core, 'the runtime was shut down'));
     for (const t of [...this.tasks]) t.stop(new TaskCancelledError(t));
     await this.cluster?.leave();

@@ -340,12 +340,14 @@ describe('cluster on NATS', () => {
     assert.ok(bytes > 1024 * 1024 && bytes < 2 * 1024 * 1024, `about 1 MB went to n1 for 22 calls, not 22 MB: ${bytes} bytes`);
   });
 
-  test('fencing: a member told it is dead to the others ends what it had and joins again as a new member; a restartable actor that lived there moves', async () => {
+  test('fencing: a member told it is dead to the others ends what it had and joins again as a new member; a restartable actor that lived there moves, and so does a detached one', async () => {
     const n9 = await node('n9');
     await until(() => live('n9'), 5000, 'n9 in nodes()');
     const first = nodes().find((n) => n.name === 'n9' && n.alive)!.id;
     const mover = ClusterCounter.options({ placement: { node: 'n9', soft: true }, maxRestarts: 1 }).remote(1);
     assert.equal((await mover.where.remote()).pid, n9.pid);
+    const kept = ClusterCounter.options({ lifetime: 'detached', placement: { node: 'n9' }, maxRestarts: 1 }).remote(20);
+    assert.equal(await kept.add.remote(1), 21);
     const nc = await connect({ servers: nats.url });
     nc.publish(`troupe.${CLUSTER}.hb`, encodeBeat({ t: 'dead', id: first }));
     await nc.flush();
@@ -355,7 +357,15 @@ describe('cluster on NATS', () => {
     await until(() => nodes().find((n) => n.id === first)?.alive === false, 5000, 'its old incarnation listed dead here');
     assert.equal(await mover.add.remote(1), 2, 'rebuilt from its arguments on a live member');
     assert.equal(actorInfo(mover).restarts, 1);
-    await until(() => again()!.actors === 0, 5000, 'n9 hosting nothing of its old incarnation');
+    // Its detached actor is built again by the others (its entry stays), maybe on n9's new incarnation.
+    let rebuilt: number | undefined;
+    for (const stop = Date.now() + 10_000; rebuilt === undefined && Date.now() < stop; ) {
+      rebuilt = await kept.add.remote(1).catch(() => undefined);
+      if (rebuilt === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(rebuilt, 21, 'the detached actor built again from its arguments');
+    const keptHere = (await kept.where.remote()).pid === n9.pid ? 1 : 0;
+    await until(() => again()!.actors === keptHere, 5000, 'n9 hosting nothing of its old incarnation');
     n9.proc.kill('SIGKILL');
   });
 
@@ -382,26 +392,41 @@ describe('cluster on NATS', () => {
     assert.equal(await d.add.remote(1), 42, 'the handle held from before follows it there by its name');
   });
 
-  test('A7 an unnamed detached actor whose node dies is built again on another node while maxRestarts allows, and handles held follow it; one that may not restart dies with its node', async () => {
-    const n11 = await node('n11');
-    await until(() => live('n11'), 5000, 'n11 in nodes()');
-    const d = ClusterCounter.options({ lifetime: 'detached', placement: { node: 'n11', soft: true }, maxRestarts: 1 }).remote(40);
-    const mortal = ClusterCounter.options({ lifetime: 'detached', placement: { node: 'n11', soft: true } }).remote(7);
+  test('A7 an unnamed detached actor whose node dies, or shuts down, is built again on another node while maxRestarts allows; handles held follow it, kill(h) included; one that may not restart dies with its node', async () => {
+    // Only these three offer a `slot`: the actor moves among them.
+    const [n11, n12, n13] = await Promise.all(['n11', 'n12', 'n13'].map((n) => node(n, ['--resources', 'slot=1'])));
+    await until(() => live('n11') && live('n12') && live('n13'), 5000, 'n11, n12, n13 in nodes()');
+    const d = ClusterCounter.options({ lifetime: 'detached', resources: { slot: 1 }, placement: { node: 'n11', soft: true }, maxRestarts: 2 }).remote(40);
+    const mortal = ClusterCounter.options({ lifetime: 'detached', placement: { node: 'n11' } }).remote(7);
     assert.equal(await d.add.remote(2), 42);
     assert.equal(await mortal.add.remote(1), 8);
-    assert.equal((await d.where.remote()).pid, n11.pid);
-    assert.equal((await mortal.where.remote()).pid, n11.pid);
-    n11.proc.kill('SIGKILL');
-    let again: number | undefined;
-    for (const stop = Date.now() + 10_000; again === undefined && Date.now() < stop; ) {
-      again = await d.add.remote(1).catch(() => undefined);
-      if (again === undefined) await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.equal(again, 41, 'built again from its arguments, reached through the handle held from before');
-    const where = (await d.where.remote()).pid;
-    assert.ok(where !== n11.pid && where !== process.pid, 'on another node');
+    assert.equal((await d.where.remote()).pid, n11!.pid);
+    assert.equal((await mortal.where.remote()).pid, n11!.pid);
+    const movesOn = async (what: string): Promise<number> => {
+      let again: number | undefined;
+      for (const stop = Date.now() + 15_000; again === undefined && Date.now() < stop; ) {
+        again = await d.add.remote(1).catch(() => undefined);
+        if (again === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(again, 41, `${what}: built again from its arguments, reached through the handle held from before`);
+      return (await d.where.remote()).pid;
+    };
+    n11!.proc.kill('SIGKILL');
+    const second = await movesOn('its node killed');
+    const on = [n12!, n13!].find((n) => n.pid === second);
+    assert.ok(on !== undefined, 'on one of the nodes that offer a slot');
     await assert.rejects(mortal.add.remote(1), (e: unknown) => e instanceof ActorDiedError && /n11/.test(e.message));
+    // A node that shuts down (SIGTERM: shutdown()) lets it move on too, as in a rolling restart.
+    on.proc.kill('SIGTERM');
+    const third = await movesOn('its node shut down');
+    assert.ok(third !== second && (third === n12!.pid || third === n13!.pid), 'on the last node that offers a slot');
+    assert.equal(actorInfo(d).state, 'open', 'actorInfo of the handle reads the build it follows');
     kill(d);
+    await assert.rejects(d.add.remote(1), ActorDiedError, 'kill(h) through the handle held from before ends the build it follows');
+    await new Promise((r) => setTimeout(r, 500));
+    await assert.rejects(d.add.remote(1), ActorDiedError, 'and it is not built again');
+    n12!.proc.kill('SIGKILL');
+    n13!.proc.kill('SIGKILL');
   });
 
   test('A7 through a handle on another process: calls in flight on a restarting actor are retried within maxTaskRetries, as through its owner', async () => {

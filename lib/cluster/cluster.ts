@@ -189,11 +189,14 @@ export class Cluster implements Placer, FunctionRouter {
       },
       alive: (id) => this.membership.alive(id),
       nameOf: (id) => this.nameOf(id),
+      // A node that hosts the class may build it itself (a lone survivor too); a driver's pool never does.
       respawnAt: (spawn) => {
-        const choice = this.placement.choose({ mode: 'threaded', ...(spawn.res !== undefined ? { resources: spawn.res } : {}) }, `${spawn.url}#${spawn.cls}`, true);
-        return choice === undefined || choice.local ? undefined : { node: choice.id, spawn: { ...spawn, aid: detachedId() } };
+        const key = `${spawn.url}#${spawn.cls}`;
+        const choice = this.placement.choose({ mode: 'threaded', ...(spawn.res !== undefined ? { resources: spawn.res } : {}) }, key, !this.#classes.includes(key));
+        return choice === undefined ? undefined : { node: choice.local ? this.me : choice.id, spawn: { ...spawn, aid: detachedId() } };
       },
-      respawn: (node, spawn) => this.peer(node).send(spawn),
+      respawn: (node, spawn) => (node === this.me ? this.hosting?.spawn(spawn) : this.peer(node).send(spawn)),
+      settleMs: this.failureTimeout,
       holds: () => this.#publishBeat(),
     }).then((r) => {
       if (typeof r === 'string') {
@@ -313,8 +316,10 @@ export class Cluster implements Placer, FunctionRouter {
     // Its tenants crash (and restart on a member heard from again, A7), its calls in flight fail, and
     // the actors it hosted for the others die (A8): they were told so already.
     for (const p of peers) p.died(why);
-    // The detached actors it built die too: the others took them for dead with it, and may build the
-    // named ones again elsewhere. The names of its own other actors are claimed again by the new member.
+    // The detached actors it built die too: the others took them for dead with it, and build them again
+    // elsewhere from their entries, which stay. The names of its own other actors are claimed again by the
+    // new member.
+    this.leaveDetached();
     for (const core of [...this.runtime.actors.values()]) {
       if (core.state === 'dead') continue;
       if (this.hosting?.spawnOf(core.id) !== undefined) core.die(new ActorDiedError(core, why));
@@ -561,8 +566,22 @@ export class Cluster implements Placer, FunctionRouter {
         });
       })
       .catch((e: unknown) => {
+        // An unnamed one is built all the same, only not again elsewhere should its node die (no JetStream,
+        // or its arguments do not fit in an entry); a name is the actor's identity, and must be claimed.
+        if (core.name === undefined && !(e instanceof NameTakenError)) return;
         throw new ActorDiedError(core, (e as Error).message);
       });
+  }
+
+  /** The detached actors built here end with this member (it is fenced, or leaves): their entries stay, so
+   *  that the others build them again elsewhere when they hear that this member is gone (ownerDied). */
+  leaveDetached(): void {
+    const r = this.registry;
+    if (r === undefined || this.hosting === undefined) return;
+    for (const core of this.runtime.actors.values()) {
+      const at = this.hosting.spawnOf(core.id) === undefined ? undefined : this.#entryOf(core);
+      if (at !== undefined) r.forget(at.key, core.id);
+    }
   }
 
   /** `core` is gone: its entry is free again. */

@@ -53,14 +53,20 @@ export class ClusterHandles implements HandleCodec {
         failed: (w, e) => {
           if (e instanceof ActorDiedError) dead.add(w.$troupeHandle);
         },
+        // A detached actor whose owner (its node) died and that was built again since: that build, through
+        // a handle of this process to it (on this process's own pool, or owned by the member it lives on).
+        now: (w) => {
+          if (w.l === undefined || side.peerIfAlive(w.o!) !== undefined) return undefined;
+          const b = side.buildOf(w);
+          if (b === undefined || b.$troupeHandle === w.$troupeHandle) return undefined;
+          try {
+            return handleTarget(this.handleFor(b));
+          } catch {
+            return undefined; // gone here meanwhile
+          }
+        },
         // Straight to the member the actor lives on, while it lives there (not to the owner, then on).
         direct: (w) => {
-          // A detached actor whose owner (its node) died and that was built again elsewhere: there.
-          if (w.l !== undefined && side.peerIfAlive(w.o!) === undefined) {
-            const now = side.buildOf(w);
-            const at = now !== undefined && now.$troupeHandle !== w.$troupeHandle ? side.peerIfAlive(now.o!) : undefined;
-            if (at !== undefined) return { endpoint: at.endpoint, aid: now!.$troupeHandle };
-          }
           if (w.h === undefined || w.b === undefined || this.#moved.has(w.b)) return undefined;
           const host = this.side.peerIfAlive(w.h);
           return host === undefined ? undefined : { endpoint: host.endpoint, aid: w.b };

@@ -25,6 +25,9 @@ export interface RegistrySide {
   respawnAt(spawn: SpawnMsg): { readonly node: string; readonly spawn: SpawnMsg } | undefined;
   /** Sends the spawn to `node` (after this member won the name for it). */
   respawn(node: string, spawn: SpawnMsg): void;
+  /** How long (ms) a member that cannot rebuild a dead member's detached actor itself leaves its entry to
+   *  those that can, before it deletes it (the failure timeout: every member hears of the death by then). */
+  readonly settleMs: number;
   /** This member holds its first entry: the others should start watching the bucket now, not at its next
    *  heartbeat (MemberInfo.names), so that their getActor sees it soon. */
   holds(): void;
@@ -164,7 +167,8 @@ export class Registry {
         }
         if (this.#live(k, held)) {
           const where = held.o === this.side.me ? 'this process' : (this.side.nameOf(held.o!) ?? 'another member of the cluster');
-          throw new NameTakenError(`${describe(k)} is taken by ${held.className}#${held.$troupeHandle} on ${where}; pass getIfExists: true, or findActor('${nameOf(k)}'), to get that actor`, { cause: e });
+          const how = k.startsWith(LINE) ? 'it was built again there meanwhile' : `pass getIfExists: true, or findActor('${nameOf(k)}'), to get that actor`;
+          throw new NameTakenError(`${describe(k)} is taken by ${held.className}#${held.$troupeHandle} on ${where}; ${how}`, { cause: e });
         }
         // Its owner is dead (or it is gone): take the name over, unless someone else just did.
         try {
@@ -186,6 +190,12 @@ export class Registry {
     this.kv.delete(k, { previousSeq: m.rev }).catch(() => {});
   }
 
+  /** This process no longer holds the entry `k` of actor `id`, but leaves it in the bucket: the actor ends
+   *  here, and the others are to build it again (this member is fenced, or leaves the cluster). */
+  forget(k: string, id: string): void {
+    if (this.#mine.get(k)?.id === id) this.#mine.delete(k);
+  }
+
   /** Lets the entry `k` go if it is still actor `id`'s (a rebuild its chosen node could not build). */
   drop(k: string, id: string): void {
     this.kv
@@ -202,9 +212,13 @@ export class Registry {
     for (const [k, e] of this.#view) {
       if (e.w.o !== id) continue;
       const s = e.w.spawn;
-      const again = s !== undefined && s.respawns < (s.maxRestarts ?? 0) ? this.side.respawnAt(s) : undefined;
+      const may = s !== undefined && s.respawns < (s.maxRestarts ?? 0);
+      const again = may ? this.side.respawnAt(s!) : undefined;
       if (again === undefined) {
-        this.kv.delete(k, { previousSeq: e.rev }).catch(() => {});
+        // Gone for good, or another member may build it: its entry goes unless one of them took it over.
+        const drop = () => void this.kv.delete(k, { previousSeq: e.rev }).catch(() => {});
+        if (may) setTimeout(() => this.#stopped || drop(), this.side.settleMs).unref();
+        else drop();
         continue;
       }
       const { h: _h, b: _b, ...rest } = e.w;

@@ -21,6 +21,9 @@ export interface HandleLink {
   kill(aid: string, noRestart: boolean): void;
   /** The actor's info; null once it is gone. */
   info(w: WireHandle): ActorInfo | null;
+  /** The actor `w` stands for, when it lives on as another build that the link knows of (a detached actor
+   *  built again elsewhere after its node died): calls, kill and actorInfo go to that one's target. */
+  now?(w: WireHandle): HandleTarget | undefined;
   /** A call through handle `w` failed with `e` (the link may learn from it that the actor died). */
   failed?(w: WireHandle, e: Error): void;
   /** Where a call through `w` may go straight (the process the actor lives on), instead of the link; a
@@ -78,10 +81,22 @@ export class RemoteHandles implements HandleCodec {
       // The names only: the limits are the owner's to keep.
       groups: new Map<string | undefined, number>([[undefined, Infinity], ...(w.groups ?? []).map((g) => [g, Infinity] as const)]),
       kind: 'foreign',
-      call: (method, args, call) => this.#call(w, method, args, call),
-      kill: (noRestart) => this.link.kill(w.$troupeHandle, noRestart),
+      call: (method, args, call) => {
+        const now = this.link.now?.(w);
+        if (now === undefined) return this.#call(w, method, args, call);
+        const m = now.methods.get(method.name);
+        if (m === undefined) throw new TypeError(`${w.className} has no method '${method.name}'`);
+        return now.call(m, args, call);
+      },
+      kill: (noRestart) => {
+        const now = this.link.now?.(w);
+        if (now !== undefined) now.kill(noRestart);
+        else this.link.kill(w.$troupeHandle, noRestart);
+      },
       // Gone from its host: it has died.
-      actorInfo: () => this.link.info(w) ?? { id: w.$troupeHandle, name: undefined, className: w.className, mode: w.mode ?? 'sync', state: 'dead', queued: 0, running: 0, restarts: 0 },
+      actorInfo: () =>
+        this.link.now?.(w)?.actorInfo() ??
+        this.link.info(w) ?? { id: w.$troupeHandle, name: undefined, className: w.className, mode: w.mode ?? 'sync', state: 'dead', queued: 0, running: 0, restarts: 0 },
     };
     h = makeHandle(target) as object;
     this.#handles.set(w.$troupeHandle, new WeakRef(h));
