@@ -15,6 +15,7 @@ import { Actor, ActorDiedError, ActorNotFoundError, TaskError, WorkerCrashedErro
 import { ClusterCounter } from './helpers/cluster-actors.js';
 import { within } from './helpers/actors-util.js';
 import { encodeBeat } from '../lib/cluster/envelope.js';
+import { runtime } from '../lib/runtime.js';
 import { napPid, squares } from './helpers/cluster-functions.js';
 import { startNats, startNode, type NatsServer, type NodeProcess } from './helpers/cluster-nodes.js';
 
@@ -321,6 +322,23 @@ describe('cluster on NATS', () => {
     await until(() => { try { getActor('race'); return false; } catch { return true; } }, 5000, "the name 'race' free again");
     const again = ClusterCounter.options({ name: 'race', placement: { node: 'n1' } }).remote(3);
     assert.equal(await again.add.remote(0), 3);
+  });
+
+  test("A10 a handle to another process's actor given on to this process's workers is kept while a worker holds it, and let go once none does", async () => {
+    const d = ClusterCounter.options({ lifetime: 'detached', placement: { node: 'n1' } }).remote(0);
+    const local = ClusterCounter.options({ placement: 'local' }).remote(0);
+    for (let i = 1; i <= 5; i++) assert.equal(await local.addVia.remote(d, 1), i, 'the worker calls it through the handle it was given');
+    const host = runtime().wire;
+    assert.equal(host.relayedCount, 1, 'one handle relayed, however often it was given');
+    for (const stop = Date.now() + 5000; host.relayedCount > 0 && Date.now() < stop; ) {
+      await local.collect.remote();
+      (globalThis as { gc?: () => void }).gc?.();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(host.relayedCount, 0, 'let go once the worker collected its handle');
+    assert.equal(await local.addVia.remote(d, 1), 6, 'given again, it is relayed again');
+    kill(d);
+    kill(local);
   });
 
   test('R3 a ref passed to many calls on one node crosses to that node once', async () => {

@@ -10,9 +10,9 @@ import { ActorDiedError, DefinitionNotFoundError, TroupeError } from '../errors.
 import { handleTarget, type HandleTarget } from '../handle.js';
 import type { ActorOptions, ResolvedCall } from '../model/options.js';
 import { callFromWire } from '../wire/calls.js';
-import { argsFromWire, isWireHandle, mapWireHandles, type HandleCodec, type Where } from '../wire/codec.js';
+import { argsFromWire, isWireHandle, looksWrapped, mapWireHandles, type HandleCodec, type Where } from '../wire/codec.js';
 import type { Output } from '../wire/endpoint.js';
-import type { AskMsg, CallMsg, GoneMsg, KillMsg, SpawnRequest, WireCall, WireHandle } from '../wire/protocol.js';
+import { RELAYED, type AskMsg, type CallMsg, type GoneMsg, type KillMsg, type Msg, type SpawnRequest, type UnholdMsg, type WireCall, type WireHandle } from '../wire/protocol.js';
 import type { CallRouter } from '../threaded/pool.js';
 
 /** What the main thread's runtime offers the workers (runtime.ts). */
@@ -28,11 +28,20 @@ export interface MainSide {
   namedInCluster(name: string): object | undefined;
 }
 
+/** A handle of another process's actor, given on to workers. */
+interface Relayed {
+  readonly handle: object;
+  readonly target: HandleTarget;
+  /** By worker thread: the wire forms of it sent there that the worker has not let go of (UnholdMsg). */
+  readonly held: Map<number, number>;
+}
+
 export class MainHost implements HandleCodec, CallRouter {
   /** Handles this thread holds to actors of other processes (a cluster), given on to workers: a worker's
-   *  calls on them are relayed (their ids here are `r<n>`). */
-  readonly #relayed = new Map<string, { readonly handle: object; readonly target: HandleTarget }>();
+   *  calls on them are relayed (their ids here are RELAYED + n). Each is kept while a worker holds it. */
+  readonly #relayed = new Map<string, Relayed>();
   readonly #relayIds = new WeakMap<object, string>();
+  #nextRelay = 1;
 
   constructor(readonly side: MainSide) {}
 
@@ -45,12 +54,61 @@ export class MainHost implements HandleCodec, CallRouter {
     if (t === undefined) return isWireHandle(o) ? o : undefined;
     if (t.kind !== 'foreign') return wireHandleOf(t as ActorCore);
     let id = this.#relayIds.get(o);
-    if (id === undefined) {
-      this.#relayIds.set(o, (id = `r${this.#relayed.size + 1}`));
-      this.#relayed.set(id, { handle: o, target: t });
+    if (id === undefined || !this.#relayed.has(id)) {
+      this.#relayIds.set(o, (id = `${RELAYED}${this.#nextRelay++}`));
+      this.#relayed.set(id, { handle: o, target: t, held: new Map() });
     }
     return { ...wireHandleFrom(t.className, t.methods, t.groups, 'threaded'), $troupeHandle: id };
   };
+
+  /** How many relayed handles are kept (for specs). @internal */
+  get relayedCount(): number {
+    return this.#relayed.size;
+  }
+
+  /** `m` leaves for the worker `thread`: the relayed handles in it are held there from now on. */
+  sending(thread: number, m: Msg): void {
+    if (this.#relayed.size === 0) return;
+    switch (m.t) {
+      case 'call':
+      case 'create':
+        for (const a of m.args) this.#holdIn(thread, a);
+        return;
+      case 'result':
+        if (m.ok) this.#holdIn(thread, m.v);
+        return;
+      case 'items':
+        for (const v of m.vs) this.#holdIn(thread, v);
+    }
+  }
+
+  /** A stream item leaves for the worker `thread` (as sending()). */
+  sendingItem(thread: number, v: unknown): void {
+    if (this.#relayed.size !== 0) this.#holdIn(thread, v);
+  }
+
+  #holdIn(thread: number, v: unknown): void {
+    if (!looksWrapped(v)) return;
+    mapWireHandles((v as { $troupeHandles: unknown }).$troupeHandles, (w) => {
+      this.#hold(thread, w);
+      return w;
+    });
+  }
+
+  #hold(thread: number, w: WireHandle): void {
+    const r = this.#relayed.get(w.$troupeHandle);
+    if (r !== undefined) r.held.set(thread, (r.held.get(thread) ?? 0) + 1);
+  }
+
+  /** The worker `thread` holds no handle to the relayed actor any more, after reading `n` of its wire forms. */
+  unhold(thread: number, m: UnholdMsg): void {
+    const r = this.#relayed.get(m.aid);
+    const left = (r?.held.get(thread) ?? 0) - m.n;
+    if (r === undefined) return;
+    if (left > 0) r.held.set(thread, left);
+    else r.held.delete(thread);
+    if (r.held.size === 0) this.#relayed.delete(m.aid);
+  }
 
   readIn(v: unknown): unknown {
     return mapWireHandles(v, (h) => {
@@ -78,9 +136,10 @@ export class MainHost implements HandleCodec, CallRouter {
   /** A worker died, and with it every actor of its own: so do the threaded actors they created (A8). */
   workerGone(threadId: number, cause: Error): void {
     this.side.workerGone(threadId, `its worker died: ${cause.message}`);
+    for (const [id, r] of this.#relayed) if (r.held.delete(threadId) && r.held.size === 0) this.#relayed.delete(id);
   }
 
-  ask(msg: AskMsg): unknown {
+  ask(msg: AskMsg, thread: number): unknown {
     if (msg.create !== undefined) return this.#spawn(msg.create);
     if (msg.info !== undefined) {
       const target = this.actors.get(msg.info) ?? this.#relayed.get(msg.info)?.target;
@@ -88,7 +147,10 @@ export class MainHost implements HandleCodec, CallRouter {
     }
     if (msg.name === undefined) return null;
     const h = this.side.names.get(msg.name)?.handle ?? this.side.namedInCluster(msg.name);
-    return h === undefined ? null : (this.writeHandle(h) ?? null);
+    const w = h === undefined ? undefined : this.writeHandle(h);
+    if (w === undefined) return null;
+    this.#hold(thread, w);
+    return w;
   }
 
   /** A threaded actor a worker's code creates: built by the main thread's pool like any other, owned by its

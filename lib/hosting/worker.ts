@@ -203,6 +203,7 @@ const handles: RemoteHandles = new RemoteHandles({
     return endpoint;
   },
   kill: (aid, noRestart) => channel.send({ t: 'kill', aid, noRestart }),
+  dropped: (aid, n) => channel.send({ t: 'unhold', aid, n }),
   info: (w) => ask(`actorInfo of ${w.className}#${w.$troupeHandle}`, { info: w.$troupeHandle }) as ActorInfo | null,
 });
 const endpoint: Endpoint = new Endpoint(channel, handles, { serve, control });

@@ -81,6 +81,8 @@ export class Channel implements Transport {
   #delivered = 0;
   #pumpScheduled = false;
   closed = false;
+  /** Told of every message and item as it is sent (the main thread's relayed handles, hosting/main.ts). */
+  tap: { message(m: Msg): void; item(v: unknown): void } | undefined = undefined;
 
   constructor(
     readonly port: Port,
@@ -157,6 +159,7 @@ export class Channel implements Transport {
 
   /** Sends `m` (encoded now), or with `transfer` by structured clone, moving those buffers. */
   send(m: Msg, transfer?: ArrayBuffer[]): void {
+    this.tap?.message(m);
     if (transfer !== undefined) this.#sendTransferring(m, transfer);
     else this.#send(m);
   }
@@ -228,6 +231,7 @@ export class Channel implements Transport {
    *  at the yield, as the producer may change what it yielded next. */
   sendItem(id: number, value: unknown): void {
     if (this.closed) return;
+    this.tap?.item(value);
     let run = this.#run;
     if (run !== undefined && run.id !== id) {
       this.#closeRun();

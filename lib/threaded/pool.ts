@@ -10,7 +10,7 @@ import type { ResourceLimits } from '../model/options.js';
 import { pacing } from '../pacing.js';
 import { decodeError, type HandleCodec, type Where } from '../wire/codec.js';
 import { Endpoint, type Host, type Output } from '../wire/endpoint.js';
-import type { AskMsg, CallMsg, Control, CreatedMsg, GoneMsg, KillMsg, Msg } from '../wire/protocol.js';
+import type { AskMsg, CallMsg, Control, CreatedMsg, GoneMsg, KillMsg, Msg, UnholdMsg } from '../wire/protocol.js';
 import { forgetHolder, type RefHolder } from '../wire/ref-cache.js';
 import { answer, newAskBuffer } from './ask.js';
 import type { WorkerBoot } from './boot.js';
@@ -60,8 +60,14 @@ export interface CallRouter extends HandleCodec {
   gone(m: GoneMsg): void;
   /** The worker with this thread id died (its own actors with it). */
   workerGone(threadId: number, cause: Error): void;
-  /** What a worker asks (ask.ts): an actor's info, a named actor's wire handle, or a new actor's; JSON-able. */
-  ask(m: AskMsg): unknown;
+  /** What the worker `thread` asks (ask.ts): an actor's info, a named actor's wire handle, or a new
+   *  actor's; JSON-able. */
+  ask(m: AskMsg, thread: number): unknown;
+  /** What leaves for the worker `thread`, as it leaves (the relayed handles in it are held there). */
+  sending(thread: number, m: Msg): void;
+  sendingItem(thread: number, v: unknown): void;
+  /** The worker `thread` let go of a relayed handle (UnholdMsg). */
+  unhold(thread: number, m: UnholdMsg): void;
 }
 
 export class WorkerSlot implements RefHolder, Host {
@@ -128,6 +134,8 @@ export class WorkerSlot implements RefHolder, Host {
     this.journal = new JournalReader(boot.journal);
     this.port = ports.port1;
     this.channel = new Channel(this.port, (m) => this.endpoint.receive(m), this.flow, this.journal, (n) => this.#callsInFlight(n));
+    const codec = pool.codec;
+    this.channel.tap = { message: (m) => codec.sending(this.threadId, m), item: (v) => codec.sendingItem(this.threadId, v) };
     this.endpoint = new Endpoint(this.channel, pool.codec, this);
     // 'error' can come before the port's last messages: the worker is taken for dead at 'exit', with the
     // error as the cause, after what it sent (read off the port: #died) and journaled is dispatched.
@@ -227,7 +235,9 @@ export class WorkerSlot implements RefHolder, Host {
       case 'gone':
         return this.pool.codec.gone(m);
       case 'ask':
-        return answer(this.answers, m.id, () => this.pool.codec.ask(m));
+        return answer(this.answers, m.id, () => this.pool.codec.ask(m, this.threadId));
+      case 'unhold':
+        return this.pool.codec.unhold(this.threadId, m);
       case 'up':
         this.isUp = true;
         return this.#up?.resolve();

@@ -203,6 +203,16 @@ export interface GoneMsg {
   readonly id: string;
   readonly label: string;
 }
+/** The ids the main thread gives the handles it relays to a worker (handles of another process's actors,
+ *  in a cluster): `r1`, `r2`, ... (the main thread's own actors' ids are numbers, detached ones `d...`). */
+export const RELAYED = 'r';
+/** The worker holds no handle to the relayed actor `aid` any more (its code let go of it, and it was
+ *  collected): it had read `n` wire forms of it, and the main thread keeps it while it sent more. */
+export interface UnholdMsg {
+  readonly t: 'unhold';
+  readonly aid: string;
+  readonly n: number;
+}
 /** A question the worker waits for in shared memory (ask.ts): an actor's info, a name's handle, or the
  *  creation of an actor by the worker's code (answered with its handle). */
 export interface AskMsg {
@@ -235,7 +245,7 @@ export type LoneBatch = readonly [kind: 0, ...messages: (LoneCall | LoneResult |
 export type Msg =
   | CallMsg | CancelMsg | CreditMsg | ResultMsg | ItemsMsg | RetryMsg
   | CreateMsg | SpawnMsg | CreatedMsg | LostMsg | ReleaseMsg | FunctionMsg | UnrefMsg | UpMsg
-  | KillMsg | GoneMsg | AskMsg;
+  | KillMsg | GoneMsg | AskMsg | UnholdMsg;
 /** The messages about calls, which the endpoint handles itself (endpoint.ts); the rest go to its host. */
 export type CallTraffic = CallMsg | CancelMsg | CreditMsg | ResultMsg | ItemsMsg | RetryMsg;
 export type Control = Exclude<Msg, CallTraffic>;

@@ -13,7 +13,7 @@ import type { ActorInfo } from '../types.js';
 import { decodeError, isWireHandle, mapWireHandles, transferables, valueFromWire, valueToWire, type HandleCodec } from './codec.js';
 import { stopCredit } from './credit.js';
 import type { Endpoint, Output, Pending } from './endpoint.js';
-import type { CallMsg, ResultMsg, WireCall, WireHandle } from './protocol.js';
+import { RELAYED, type CallMsg, type ResultMsg, type WireCall, type WireHandle } from './protocol.js';
 
 /** What remote handles need of the link besides its endpoint. */
 export interface HandleLink {
@@ -24,6 +24,9 @@ export interface HandleLink {
   /** The actor `w` stands for, when it lives on as another build that the link knows of (a detached actor
    *  built again elsewhere after its node died): calls, kill and actorInfo go to that one's target. */
   now?(w: WireHandle): HandleTarget | undefined;
+  /** Set where the peer relays handles (protocol.ts RELAYED): this side holds no handle to the relayed
+   *  actor `aid` any more, after reading `n` wire forms of it (the peer keeps it while it sent more). */
+  dropped?(aid: string, n: number): void;
   /** A call through handle `w` failed with `e` (the link may learn from it that the actor died). */
   failed?(w: WireHandle, e: Error): void;
   /** Where a call through `w` may go straight (the process the actor lives on), instead of the link; a
@@ -37,8 +40,15 @@ export class RemoteHandles implements HandleCodec {
   /** One handle per actor while the code holds it; collected handles leave the map. */
   readonly #handles = new Map<string, WeakRef<object>>();
   readonly #collected = new FinalizationRegistry<string>((aid) => {
-    if (this.#handles.get(aid)?.deref() === undefined) this.#handles.delete(aid);
+    if (this.#handles.get(aid)?.deref() !== undefined) return; // made again since
+    this.#handles.delete(aid);
+    const n = this.#reads.get(aid);
+    if (n === undefined) return;
+    this.#reads.delete(aid);
+    this.link.dropped!(aid, n);
   });
+  /** Wire forms read of each relayed actor (HandleLink.dropped), while a handle to it is held here. */
+  readonly #reads = new Map<string, number>();
   readonly #wireOf = new WeakMap<object, WireHandle>();
   /** Labels calls in errors (`taskId`), as a Task's id does. */
   #calls = 1;
@@ -68,6 +78,7 @@ export class RemoteHandles implements HandleCodec {
 
   /** The one handle here to the actor `w` stands for. */
   handle(w: WireHandle): object {
+    if (this.link.dropped !== undefined && w.$troupeHandle.startsWith(RELAYED)) this.#reads.set(w.$troupeHandle, (this.#reads.get(w.$troupeHandle) ?? 0) + 1);
     let h = this.#handles.get(w.$troupeHandle)?.deref();
     if (h !== undefined) return h;
     const methods = new Map<string, MethodInfo>();

@@ -61,6 +61,13 @@ export class ClusterCounter extends Actor {
       }
     }
   }
+  /** Collects this thread's garbage (the process runs with --expose-gc), then lets finalizers run. */
+  async collect(): Promise<void> {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc === undefined) throw new Error('collect() needs node --expose-gc');
+    gc();
+    await new Promise((r) => setTimeout(r, 10));
+  }
   killVia(h: ActorHandle<ClusterCounter>): void {
     kill(h);
   }
