@@ -226,7 +226,7 @@ export class ActorCore implements TaskHost, HandleTarget {
     this.owner.creatorGone(this.id, actorLabel(this)); // its instance is gone, and with it what it created
     const { queued, running } = this.#executor.close();
     const retried: Task[] = [];
-    const error = new ActorDiedError(this, `${reason}; the actor restarts`, cause);
+    const error = new ActorDiedError(this, `${reason}; the actor restarts`, cause, false);
     for (const t of running) {
       if (t.attempt < t.call.maxTaskRetries && !t.call.transfer) {
         t.retryAfterRestart();

@@ -60,10 +60,13 @@ export class ActorDiedError extends TroupeError {
     return 'TROUPE_ACTOR_DIED';
   }
   readonly actorId: string;
-  constructor(actor: { id: string; className: string; name?: string | undefined }, reason: string, cause?: unknown) {
+  /** False when the actor restarts (A7): this call failed with its death, but the actor lives on. */
+  readonly final: boolean;
+  constructor(actor: { id: string; className: string; name?: string | undefined }, reason: string, cause?: unknown, final = true) {
     super(`actor ${actorLabel(actor)} died: ${reason}${cause === undefined ? '' : `: ${describe(cause)}`}`,
       cause === undefined ? undefined : { cause });
     this.actorId = actor.id;
+    this.final = final;
   }
 }
 

@@ -81,7 +81,7 @@ export class Runtime implements ActorOwner, TaskHost {
     const c = this.cluster;
     const mod = c === undefined || core.info.module === undefined ? undefined : moduleKey(core.info.module);
     if (c !== undefined && mod !== undefined) {
-      const choice = c.placement.choose(core.options, `${mod}#${core.className}`);
+      const choice = c.placement.choose(core.options, `${mod}#${core.className}`, false, core);
       if (choice === undefined || !choice.local) return new ClusterExecutor(core, c, mod, choice?.id);
     }
     return new ThreadedExecutor(core, this.pool(), this.wire, core.info.module);

@@ -3,7 +3,6 @@
 // and, on a node, the hosting of other members' actors (hosting/node.ts). Loaded only when init() is given
 // a cluster: a program that never configures one never loads the NATS client.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { ActorCore } from '../actor-core.js';
@@ -21,7 +20,7 @@ import { ClusterHandles } from './handles.js';
 import { nameEntry, NameTakenError, Registry, spawnEntry } from './registry.js';
 import { Placement } from './placement.js';
 import type { Envelope, MemberInfo } from './protocol.js';
-import type { ClusterOptions } from './options.js';
+import { authOptions, type ClusterOptions } from './options.js';
 import { add, minus, type Resources } from './resources.js';
 import type { Msg, SpawnMsg } from '../wire/protocol.js';
 import type { Location } from '../model/definitions.js';
@@ -130,6 +129,9 @@ export class Cluster implements Placer, FunctionRouter {
       get me() {
         return self.me;
       },
+      get left() {
+        return self.#left;
+      },
       actors: runtime.actors,
       peer: (id) => self.peer(id),
       peerIfAlive: (id) => (self.membership.alive(id) ? self.peer(id) : undefined),
@@ -161,10 +163,7 @@ export class Cluster implements Placer, FunctionRouter {
       reconnectTimeWait: 250,
       pingInterval: Math.max(500, Math.floor(failure / 3)),
       maxPingOut: 2,
-      ...(options.user !== undefined ? { user: options.user, pass: options.pass } : {}),
-      ...(options.token !== undefined ? { token: options.token } : {}),
-      ...(options.credsFile !== undefined ? { authenticator: credsAuthenticator(readFileSync(options.credsFile)) } : {}),
-      ...(options.tls !== undefined ? { tls: options.tls } : {}),
+      ...authOptions(options, credsAuthenticator),
     }).catch((e: unknown) => {
       throw new TroupeError(`init: cannot connect to the NATS server(s) ${String(options.servers)}: ${(e as Error).message}`, { cause: e });
     });
@@ -335,12 +334,12 @@ export class Cluster implements Placer, FunctionRouter {
     this.#subscribeInbound();
   }
 
-  /** What this member is now. */
-  info(): MemberInfo {
+  /** What this member is now; `except`: an actor not to count (Placement.choose `self`). */
+  info(except?: ActorCore): MemberInfo {
     let actors = 0;
     const held: Record<string, number> = {};
     for (const c of this.runtime.actors.values()) {
-      if (c.options.mode !== 'threaded' || !c.here || c.state === 'dead') continue;
+      if (c.options.mode !== 'threaded' || !c.here || c.state === 'dead' || c === except) continue;
       actors++;
       add(held, c.options.resources);
     }
@@ -561,7 +560,7 @@ export class Cluster implements Placer, FunctionRouter {
     return this.openRegistry()
       .then((registry) => {
         if (registry === undefined) throw new TroupeError(`cluster-wide names need JetStream, and ${this.registryMissing}`);
-        return registry.claim(at.key, w).then(() => {
+        return registry.claim(at.key, w, core.options.getIfExists === true).then(() => {
           if (gone()) registry.release(at.key, core.id);
         });
       })
@@ -612,6 +611,8 @@ export class Cluster implements Placer, FunctionRouter {
       p.transport.flush();
       p.transport.order.close(); // no acks or resends while the connection drains
     }
+    // What this process still waits for from the others settles now: it will not hear the answers.
+    for (const p of this.#peers.values()) p.died('this process was shut down (shutdown())');
     try {
       this.nc.publish(`${this.prefix}.hb`, encodeBeat({ t: 'bye', id: this.me }));
       await this.nc.drain();

@@ -16,6 +16,8 @@ import type { Peer } from './peer.js';
 /** What the cluster's handles need of their process. */
 export interface HandleSide {
   readonly me: string;
+  /** This process has left the cluster (shutdown()). */
+  readonly left: boolean;
   readonly actors: ReadonlyMap<string, ActorCore>;
   peer(id: string): Peer;
   /** The link to member `id` while it is alive; undefined otherwise. */
@@ -31,6 +33,9 @@ export class ClusterHandles implements HandleCodec {
   readonly #ownerOf = new WeakMap<object, string>();
   /** Builds that calls found gone from where they lived: calls go to the owner instead. */
   readonly #moved = new Set<string>();
+  /** The last build of a detached actor that a handle followed (by the handle's wire form): once the
+   *  actor is gone for good, calls go there, and are told how it ended. */
+  readonly #followed = new WeakMap<WireHandle, WireHandle>();
 
   constructor(readonly side: HandleSide) {}
 
@@ -44,6 +49,9 @@ export class ClusterHandles implements HandleCodec {
         get endpoint() {
           return side.peer(peer.id).endpoint;
         },
+        get shutDown() {
+          return side.left;
+        },
         kill: (aid, noRestart) => side.peer(peer.id).send({ t: 'kill', aid, noRestart }),
         // What this process knows without asking: gone once its owner is, or once a call said it died.
         info: (w): ActorInfo | null =>
@@ -51,14 +59,16 @@ export class ClusterHandles implements HandleCodec {
             ? null
             : { id: w.$troupeHandle, name: undefined, className: w.className, mode: w.mode ?? 'threaded', state: 'open', queued: 0, running: 0, restarts: 0, node: peer.name },
         failed: (w, e) => {
-          if (e instanceof ActorDiedError) dead.add(w.$troupeHandle);
+          if (e instanceof ActorDiedError && e.final !== false) dead.add(w.$troupeHandle);
         },
         // A detached actor whose owner (its node) died and that was built again since: that build, through
         // a handle of this process to it (on this process's own pool, or owned by the member it lives on).
         now: (w) => {
           if (w.l === undefined || side.peerIfAlive(w.o!) !== undefined) return undefined;
-          const b = side.buildOf(w);
-          if (b === undefined || b.$troupeHandle === w.$troupeHandle) return undefined;
+          const found = side.buildOf(w);
+          if (found !== undefined && found.$troupeHandle !== w.$troupeHandle) this.#followed.set(w, found);
+          const b = this.#followed.get(w);
+          if (b === undefined) return undefined;
           try {
             return handleTarget(this.handleFor(b));
           } catch {

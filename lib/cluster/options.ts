@@ -1,5 +1,7 @@
 // The options of init({ cluster }) and their check (a TypeError at init, naming the option), apart from the
 // cluster itself so that checking them loads nothing of NATS.
+import { readFileSync } from 'node:fs';
+import type { Authenticator, ConnectionOptions } from '@nats-io/transport-node';
 import { checkResources } from '../model/options.js';
 
 /** `init({ cluster })`: where the NATS servers are and which cluster to join. */
@@ -43,3 +45,14 @@ export function checkClusterOptions(o: unknown): asserts o is ClusterOptions {
   if (c.resources !== undefined) checkResources(`${where}.resources`, c.resources);
 }
 
+
+/** The auth and TLS options of `o` as the NATS client takes them (a member's connection and troupe status
+ *  alike). `creds` is the client's credsAuthenticator: the client is loaded by the caller, only when used. */
+export function authOptions(o: ClusterOptions, creds: (file: Uint8Array) => Authenticator): Partial<ConnectionOptions> {
+  return {
+    ...(o.user !== undefined ? { user: o.user, pass: o.pass } : {}),
+    ...(o.token !== undefined ? { token: o.token } : {}),
+    ...(o.credsFile !== undefined ? { authenticator: creds(readFileSync(o.credsFile)) } : {}),
+    ...(o.tls !== undefined ? { tls: o.tls } : {}),
+  };
+}

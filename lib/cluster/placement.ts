@@ -36,11 +36,13 @@ export class Placement {
     for (const w of [...this.#waiting]) w();
   }
 
-  /** Where `core` goes now; undefined when no member can take it yet. `remoteOnly`: not this process. */
-  choose(options: ActorOptions, key: string, remoteOnly = false): Choice | undefined {
+  /** Where `core` goes now; undefined when no member can take it yet. `remoteOnly`: not this process.
+   *  `self`: the actor being placed, when it is one of this process's already (a restart): what it holds
+   *  here is its own to build again with. */
+  choose(options: ActorOptions, key: string, remoteOnly = false, self?: ActorCore): Choice | undefined {
     const p = options.placement;
     const want = options.resources;
-    const me = this.cluster.info();
+    const me = this.cluster.info(self);
     if (p === 'local') return remoteOnly || !fits(me.free, want) ? undefined : { local: true };
     type Cand = { id: string | undefined; name: string; load: number };
     const cands: Cand[] = [];

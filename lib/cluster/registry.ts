@@ -83,6 +83,8 @@ export class Registry {
   private constructor(
     readonly kv: KV,
     readonly side: RegistrySide,
+    /** The largest entry the server takes (its max_payload, less room for the message's own bytes). */
+    readonly maxEntry: number,
   ) {}
 
   /** Opens (or makes) the cluster's bucket and starts watching it; undefined, and why, without JetStream. */
@@ -94,7 +96,7 @@ export class Registry {
     } catch (e) {
       return `its NATS server has no JetStream (start nats-server with -js): ${(e as Error).message}`;
     }
-    const r = new Registry(kv, side);
+    const r = new Registry(kv, side, (nc.info?.max_payload ?? 1024 * 1024) - 4096);
     const watch = await kv.watch();
     r.#watch = watch;
     void (async () => {
@@ -145,8 +147,13 @@ export class Registry {
    * actor's; rejects with an error naming the holder when a live actor of another member has it (a race
    * lost by milliseconds included).
    */
-  async claim(k: string, w: NameEntry): Promise<void> {
-    const bytes = encode(w);
+  async claim(k: string, w: NameEntry, getIfExists = false): Promise<void> {
+    let bytes = encode(w);
+    if (bytes.length > this.maxEntry && w.spawn !== undefined) {
+      // Its arguments do not fit in an entry: it is named all the same, but not built again elsewhere.
+      const { spawn: _, ...bare } = w;
+      bytes = encode(bare);
+    }
     let last: unknown;
     // Each turn loses a race (the entry was deleted, or another member took it over): a few are races,
     // more are a failure of the bucket's own (an entry over max_payload, a server that does not answer).
@@ -167,7 +174,11 @@ export class Registry {
         }
         if (this.#live(k, held)) {
           const where = held.o === this.side.me ? 'this process' : (this.side.nameOf(held.o!) ?? 'another member of the cluster');
-          const how = k.startsWith(LINE) ? 'it was built again there meanwhile' : `pass getIfExists: true, or findActor('${nameOf(k)}'), to get that actor`;
+          const how = k.startsWith(LINE)
+            ? 'it was built again there meanwhile'
+            : getIfExists
+              ? `findActor('${nameOf(k)}') gets that actor (getIfExists hands out only a holder this process already sees, and the two claims raced)`
+              : `pass getIfExists: true, or findActor('${nameOf(k)}'), to get that actor`;
           throw new NameTakenError(`${describe(k)} is taken by ${held.className}#${held.$troupeHandle} on ${where}; ${how}`, { cause: e });
         }
         // Its owner is dead (or it is gone): take the name over, unless someone else just did.

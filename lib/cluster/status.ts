@@ -1,16 +1,11 @@
 // `troupe status`: asks every member of a cluster for a heartbeat, without joining it, and prints them.
-import { connect } from '@nats-io/transport-node';
+import { connect, credsAuthenticator } from '@nats-io/transport-node';
 import { encodeBeat, readBeat } from './envelope.js';
-import type { ClusterOptions } from './options.js';
+import { authOptions, type ClusterOptions } from './options.js';
 import type { MemberInfo } from './protocol.js';
 
 export async function status(o: ClusterOptions, json: boolean): Promise<string> {
-  const nc = await connect({
-    servers: o.servers,
-    ...(o.user !== undefined ? { user: o.user, pass: o.pass } : {}),
-    ...(o.token !== undefined ? { token: o.token } : {}),
-    ...(o.tls !== undefined ? { tls: o.tls } : {}),
-  });
+  const nc = await connect({ servers: o.servers, ...authOptions(o, credsAuthenticator) });
   const seen = new Map<string, MemberInfo>();
   const subject = `troupe.${o.name}.hb`;
   nc.subscribe(subject, {

@@ -19,6 +19,8 @@ import { RELAYED, type CallMsg, type ResultMsg, type WireCall, type WireHandle }
 export interface HandleLink {
   readonly endpoint: Endpoint;
   kill(aid: string, noRestart: boolean): void;
+  /** This side has shut down: what it waited for through the link ends for that reason. */
+  readonly shutDown?: boolean;
   /** The actor's info; null once it is gone. */
   info(w: WireHandle): ActorInfo | null;
   /** The actor `w` stands for, when it lives on as another build that the link knows of (a detached actor
@@ -181,7 +183,8 @@ export class RemoteHandles implements HandleCodec {
         for (const v of m.vs) core!.push(valueFromWire(v, this.#codec));
       },
       retried: () => {},
-      lost: (cause) => settle(new ActorDiedError({ id: w.$troupeHandle, className: w.className }, straight ? 'the process it lived on is gone' : 'the process that owns it is gone', cause)),
+      lost: (cause) =>
+        settle(new ActorDiedError({ id: w.$troupeHandle, className: w.className }, this.link.shutDown ? 'the runtime was shut down' : straight ? 'the process it lived on is gone' : 'the process that owns it is gone', cause)),
     };
     const o: { -readonly [K in keyof WireCall]: WireCall[K] } = {};
     if (call.backpressure !== Infinity) o.backpressure = call.backpressure;

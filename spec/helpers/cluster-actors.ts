@@ -5,6 +5,17 @@ import { appendFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { Actor, ActorNotFoundError, actor, findActor, getActor, kill, method, type ActorHandle } from '../../lib/index.js';
 
+/** Holds what it was built with (a detached actor with a large argument). */
+@actor({ mode: 'threaded' })
+export class ClusterHolder extends Actor {
+  constructor(readonly held: Uint8Array) {
+    super();
+  }
+  size(): number {
+    return this.held.length;
+  }
+}
+
 @actor({ mode: 'threaded' })
 export class ClusterCounter extends Actor {
   n: number;
