@@ -11,6 +11,16 @@ const USAGE = `usage:
   troupe status --servers <url,...> --cluster <name> [--json] [auth and TLS flags]
 auth and TLS: --user <u> --pass <p> | --token <t> | --creds <file>; --tls-ca <file> --tls-cert <file> --tls-key <file>`;
 
+/** The flag that sets each option of init({ cluster }), for errors in terms of the command line. */
+const FLAGS: Record<string, string> = { servers: '--servers', name: '--cluster', node: '--name', failureTimeout: '--failure-timeout' };
+
+/** A number of `flag`'s, or a failure naming the flag and what it got. */
+function numberOf(flag: string, v: string): number {
+  const n = v.trim() === '' ? NaN : Number(v);
+  if (!Number.isFinite(n)) fail(`${flag} must be a number, got '${v}'`);
+  return n;
+}
+
 function fail(msg: string): never {
   process.stderr.write(`troupe: ${msg}\n${USAGE}\n`);
   process.exit(2);
@@ -51,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
     servers: values.servers.split(','),
     name: values.cluster,
     ...(values.name !== undefined ? { node: values.name } : {}),
-    ...(values['failure-timeout'] !== undefined ? { failureTimeout: Number(values['failure-timeout']) } : {}),
+    ...(values['failure-timeout'] !== undefined ? { failureTimeout: numberOf('--failure-timeout', values['failure-timeout']) } : {}),
     ...(values.user !== undefined ? { user: values.user, pass: values.pass ?? '' } : {}),
     ...(values.token !== undefined ? { token: values.token } : {}),
     ...(values.creds !== undefined ? { credsFile: values.creds } : {}),
@@ -62,19 +72,19 @@ async function main(argv: string[]): Promise<void> {
   try {
     checkClusterOptions(cluster);
   } catch (e) {
-    fail((e as Error).message.replace('init: cluster', 'option'));
+    fail((e as Error).message.replace(/^init: cluster\.(\w+)/, (_, k: string) => FLAGS[k] ?? k));
   }
   if (command === 'status') {
     process.stdout.write(await status(cluster, values.json === true));
     return;
   }
-  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  const workers = values.workers === undefined ? undefined : numberOf('--workers', values.workers);
   if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) fail(`--workers must be an integer >= 1, got ${values.workers}`);
   const resources: Record<string, number> = {};
   for (const kv of values.resources?.split(',').filter(Boolean) ?? []) {
     const [k, v] = kv.split('=');
-    const n = Number(v);
-    if (!k || !(n >= 0)) fail(`--resources takes name=amount pairs, got '${kv}'`);
+    const n = v === undefined || v.trim() === '' ? NaN : Number(v);
+    if (!k || !(n >= 0) || !Number.isFinite(n)) fail(`--resources takes name=amount pairs (amounts >= 0), got '${kv}'`);
     resources[k] = n;
   }
   const node = await startNode({ cluster, ...(workers !== undefined ? { workers } : {}), resources, imports: values.import ?? [] });

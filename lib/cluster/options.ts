@@ -45,7 +45,6 @@ export function checkClusterOptions(o: unknown): asserts o is ClusterOptions {
   if (c.resources !== undefined) checkResources(`${where}.resources`, c.resources);
 }
 
-
 /** The auth and TLS options of `o` as the NATS client takes them (a member's connection and troupe status
  *  alike). `creds` is the client's credsAuthenticator: the client is loaded by the caller, only when used. */
 export function authOptions(o: ClusterOptions, creds: (file: Uint8Array) => Authenticator): Partial<ConnectionOptions> {
