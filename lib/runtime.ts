@@ -259,7 +259,9 @@ export class Runtime implements ActorOwner, TaskHost {
 
   async close(): Promise<void> {
     this.cluster?.leaveDetached(); // built again elsewhere, not ended for good
-    for (const core of [...this.actors.values()]) core.die(new ActorDiedError(core, 'the runtime was shut down'));
+    // In a cluster the others read this too (a detached actor's calls from them): it names the member.
+    const why = this.cluster === undefined ? 'the runtime was shut down' : `the runtime of ${this.cluster.hosting !== undefined ? 'node' : 'member'} ${this.cluster.name} was shut down`;
+    for (const core of [...this.actors.values()]) core.die(new ActorDiedError(core, why));
     for (const t of [...this.tasks]) t.stop(new TaskCancelledError(t));
     await this.cluster?.leave();
     await this.#pool?.close();

@@ -435,7 +435,10 @@ describe('cluster on NATS', () => {
     assert.ok(on !== undefined, 'on one of the nodes that offer a slot');
     await assert.rejects(mortal.add.remote(1), (e: unknown) => e instanceof ActorDiedError && /n11/.test(e.message));
     // A node that shuts down (SIGTERM: shutdown()) lets it move on too, as in a rolling restart.
+    const cut = d.slow.remote(30_000);
+    await new Promise((r) => setTimeout(r, 100));
     on.proc.kill('SIGTERM');
+    await assert.rejects(cut, (e: unknown) => e instanceof ActorDiedError && e.message.includes(on.name), 'a call in flight when its node shuts down fails naming the node');
     const third = await movesOn('its node shut down');
     assert.ok(third !== second && (third === n12!.pid || third === n13!.pid), 'on the last node that offers a slot');
     assert.equal(actorInfo(d).state, 'open', 'actorInfo of the handle reads the build it follows');
@@ -450,6 +453,27 @@ describe('cluster on NATS', () => {
     kill(big);
     n12!.proc.kill('SIGKILL');
     n13!.proc.kill('SIGKILL');
+  });
+
+  test('A7 a detached actor whose node dies while no live node can host it waits for one that can, and is built there', async () => {
+    const n14 = await node('n14', ['--resources', 'tok=1']);
+    await until(() => live('n14'), 5000, 'n14 in nodes()');
+    const d = ClusterCounter.options({ lifetime: 'detached', resources: { tok: 1 }, maxRestarts: 1 }).remote(40);
+    assert.equal(await d.add.remote(2), 42);
+    n14.proc.kill('SIGKILL');
+    await until(() => !live('n14'), FAILURE_MS + 5000, 'n14 listed dead');
+    await new Promise((r) => setTimeout(r, FAILURE_MS + 500));
+    await assert.rejects(d.add.remote(1), ActorDiedError, 'no member offers a tok meanwhile');
+    const n15 = await node('n15', ['--resources', 'tok=1']);
+    let again: number | undefined;
+    for (const stop = Date.now() + 3 * FAILURE_MS + 10_000; again === undefined && Date.now() < stop; ) {
+      again = await d.add.remote(1).catch(() => undefined);
+      if (again === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(again, 41, 'built from its arguments on the node that joined, reached through the handle held from before');
+    assert.equal((await d.where.remote()).pid, n15.pid);
+    kill(d);
+    n15.proc.kill('SIGKILL');
   });
 
   test('A7 through a handle on another process: calls in flight on a restarting actor are retried within maxTaskRetries, as through its owner', async () => {

@@ -25,8 +25,7 @@ export interface RegistrySide {
   respawnAt(spawn: SpawnMsg): { readonly node: string; readonly spawn: SpawnMsg } | undefined;
   /** Sends the spawn to `node` (after this member won the name for it). */
   respawn(node: string, spawn: SpawnMsg): void;
-  /** How long (ms) a member that cannot rebuild a dead member's detached actor itself leaves its entry to
-   *  those that can, before it deletes it (the failure timeout: every member hears of the death by then). */
+  /** How often (ms) a member looks again at a dead member's detached actor that no member could host. */
   readonly settleMs: number;
   /** This member holds its first entry: the others should start watching the bucket now, not at its next
    *  heartbeat (MemberInfo.names), so that their getActor sees it soon. */
@@ -220,25 +219,33 @@ export class Registry {
   /** Member `id` died: the names of its actors are free again, but a detached actor that may restart is
    *  built again on another node by whichever member wins the compare-and-set for it. */
   ownerDied(id: string): void {
-    for (const [k, e] of this.#view) {
-      if (e.w.o !== id) continue;
-      const s = e.w.spawn;
-      const may = s !== undefined && s.respawns < (s.maxRestarts ?? 0);
-      const again = may ? this.side.respawnAt(s!) : undefined;
-      if (again === undefined) {
-        // Gone for good, or another member may build it: its entry goes unless one of them took it over.
-        const drop = () => void this.kv.delete(k, { previousSeq: e.rev }).catch(() => {});
-        if (may) setTimeout(() => this.#stopped || drop(), this.side.settleMs).unref();
-        else drop();
-        continue;
-      }
-      const { h: _h, b: _b, ...rest } = e.w;
-      const next: NameEntry = { ...rest, $troupeHandle: again.spawn.aid, o: again.node, spawn: { ...again.spawn, respawns: s!.respawns + 1 } };
-      this.kv.update(k, encode(next), e.rev).then(
-        () => this.side.respawn(again.node, again.spawn),
-        () => {}, // another member won: it builds it
-      );
+    for (const [k, e] of this.#view) if (e.w.o === id) this.#orphaned(k, e);
+  }
+
+  /** The entry `k` of a dead member's actor. A detached one that may restart is built again on a member
+   *  that can host it, by whichever member wins the compare-and-set; while none can, it waits, looked at
+   *  again every settleMs (a member may join, or free what it asks for) until another member took it over.
+   *  Any other entry goes (by compare-and-set too: never a new owner's). */
+  #orphaned(k: string, e: Entry): void {
+    const s = e.w.spawn;
+    if (s === undefined || s.respawns >= (s.maxRestarts ?? 0)) {
+      void this.kv.delete(k, { previousSeq: e.rev }).catch(() => {});
+      return;
     }
+    const again = this.side.respawnAt(s);
+    if (again === undefined) {
+      setTimeout(() => {
+        const now = this.#view.get(k);
+        if (!this.#stopped && now !== undefined && now.rev === e.rev) this.#orphaned(k, now);
+      }, this.side.settleMs).unref();
+      return;
+    }
+    const { h: _h, b: _b, ...rest } = e.w;
+    const next: NameEntry = { ...rest, $troupeHandle: again.spawn.aid, o: again.node, spawn: { ...again.spawn, respawns: s.respawns + 1 } };
+    this.kv.update(k, encode(next), e.rev).then(
+      () => this.side.respawn(again.node, again.spawn),
+      () => {}, // another member won: it builds it
+    );
   }
 
   /** The live actor named `name`, once the registry has one; rejects after `timeout` ms. */
