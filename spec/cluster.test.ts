@@ -334,6 +334,16 @@ describe('cluster on NATS', () => {
     }
     assert.equal(host.relayedCount, 0, 'let go once the worker collected its handle');
     assert.equal(await local.addVia.remote(d, 1), 6, 'given again, it is relayed again');
+    // Inside a ref (R3: its value crosses once and the worker keeps it), through collections meanwhile.
+    const ref = put(d);
+    assert.equal(await local.addVia.remote(ref, 1), 7);
+    assert.equal(await local.addVia.remote(ref, 1), 8);
+    await local.collect.remote();
+    (globalThis as { gc?: () => void }).gc?.();
+    assert.equal(await local.addVia.remote(d, 1), 9);
+    await local.collect.remote();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await local.addVia.remote(ref, 1), 10, 'a ref to it still reaches it');
     kill(d);
     kill(local);
   });

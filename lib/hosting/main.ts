@@ -41,6 +41,13 @@ export class MainHost implements HandleCodec, CallRouter {
    *  calls on them are relayed (their ids here are RELAYED + n). Each is kept while a worker holds it. */
   readonly #relayed = new Map<string, Relayed>();
   readonly #relayIds = new WeakMap<object, string>();
+  /** Relayed handles no worker holds now, by id, while this thread still has them: a wire form made
+   *  before may yet reach a worker (a call's arguments are encoded when it is made, and a retry or a ref's
+   *  kept value sends them again), and then the handle is kept again under the same id. */
+  readonly #released = new Map<string, WeakRef<object>>();
+  readonly #collected = new FinalizationRegistry<string>((id) => {
+    if (this.#released.get(id)?.deref() === undefined) this.#released.delete(id);
+  });
   #nextRelay = 1;
 
   constructor(readonly side: MainSide) {}
@@ -54,12 +61,32 @@ export class MainHost implements HandleCodec, CallRouter {
     if (t === undefined) return isWireHandle(o) ? o : undefined;
     if (t.kind !== 'foreign') return wireHandleOf(t as ActorCore);
     let id = this.#relayIds.get(o);
-    if (id === undefined || !this.#relayed.has(id)) {
+    if (id === undefined) {
       this.#relayIds.set(o, (id = `${RELAYED}${this.#nextRelay++}`));
       this.#relayed.set(id, { handle: o, target: t, held: new Map() });
-    }
+      this.#collected.register(o, id);
+    } else this.#relayedAs(id);
     return { ...wireHandleFrom(t.className, t.methods, t.groups, 'threaded'), $troupeHandle: id };
   };
+
+  /** The relayed handle `id`, kept again if no worker held it but this thread still has it. */
+  #relayedAs(id: string): Relayed | undefined {
+    const r = this.#relayed.get(id);
+    if (r !== undefined) return r;
+    const handle = this.#released.get(id)?.deref();
+    const target = handle === undefined ? undefined : handleTarget(handle);
+    if (target === undefined) return undefined;
+    this.#released.delete(id);
+    const again: Relayed = { handle: handle!, target, held: new Map() };
+    this.#relayed.set(id, again);
+    return again;
+  }
+
+  /** No worker holds the relayed handle `id` now. */
+  #release(id: string, r: Relayed): void {
+    this.#relayed.delete(id);
+    this.#released.set(id, new WeakRef(r.handle));
+  }
 
   /** How many relayed handles are kept (for specs). @internal */
   get relayedCount(): number {
@@ -68,7 +95,7 @@ export class MainHost implements HandleCodec, CallRouter {
 
   /** `m` leaves for the worker `thread`: the relayed handles in it are held there from now on. */
   sending(thread: number, m: Msg): void {
-    if (this.#relayed.size === 0) return;
+    if (this.#relayed.size === 0 && this.#released.size === 0) return;
     switch (m.t) {
       case 'call':
       case 'create':
@@ -84,10 +111,12 @@ export class MainHost implements HandleCodec, CallRouter {
 
   /** A stream item leaves for the worker `thread` (as sending()). */
   sendingItem(thread: number, v: unknown): void {
-    if (this.#relayed.size !== 0) this.#holdIn(thread, v);
+    if (this.#relayed.size !== 0 || this.#released.size !== 0) this.#holdIn(thread, v);
   }
 
   #holdIn(thread: number, v: unknown): void {
+    // A ref's value crosses once inside its marker (ref-cache.ts); the worker keeps it (R3).
+    if (typeof v === 'object' && v !== null && 'v' in v && typeof (v as { $troupeRef?: unknown }).$troupeRef === 'number') v = (v as { v: unknown }).v;
     if (!looksWrapped(v)) return;
     mapWireHandles((v as { $troupeHandles: unknown }).$troupeHandles, (w) => {
       this.#hold(thread, w);
@@ -96,7 +125,7 @@ export class MainHost implements HandleCodec, CallRouter {
   }
 
   #hold(thread: number, w: WireHandle): void {
-    const r = this.#relayed.get(w.$troupeHandle);
+    const r = w.$troupeHandle.startsWith(RELAYED) ? this.#relayedAs(w.$troupeHandle) : undefined;
     if (r !== undefined) r.held.set(thread, (r.held.get(thread) ?? 0) + 1);
   }
 
@@ -107,25 +136,25 @@ export class MainHost implements HandleCodec, CallRouter {
     if (r === undefined) return;
     if (left > 0) r.held.set(thread, left);
     else r.held.delete(thread);
-    if (r.held.size === 0) this.#relayed.delete(m.aid);
+    if (r.held.size === 0) this.#release(m.aid, r);
   }
 
   readIn(v: unknown): unknown {
     return mapWireHandles(v, (h) => {
-      const back = this.actors.get(h.$troupeHandle)?.handle ?? this.#relayed.get(h.$troupeHandle)?.handle;
+      const back = this.actors.get(h.$troupeHandle)?.handle ?? this.#relayedAs(h.$troupeHandle)?.handle;
       if (back === undefined) throw new TroupeError(`a handle to ${h.className}#${h.$troupeHandle} came back from a worker, but that actor is no longer alive`);
       return back;
     });
   }
 
   serve(m: CallMsg, args: unknown[], answer: (out: Output, where: Where) => void): void {
-    const target: HandleTarget | undefined = this.actors.get(m.aid!) ?? this.#relayed.get(m.aid!)?.target;
+    const target: HandleTarget | undefined = this.actors.get(m.aid!) ?? this.#relayedAs(m.aid!)?.target;
     if (target === undefined) throw this.side.goneError(m.aid!);
     serveActor(target, m, args, answer);
   }
 
   kill(m: KillMsg): void {
-    (this.actors.get(m.aid) ?? this.#relayed.get(m.aid)?.target)?.kill(m.noRestart);
+    (this.actors.get(m.aid) ?? this.#relayedAs(m.aid)?.target)?.kill(m.noRestart);
   }
 
   /** An actor of a worker's own died: the threaded actors its code created die with it (A8). */
@@ -136,13 +165,13 @@ export class MainHost implements HandleCodec, CallRouter {
   /** A worker died, and with it every actor of its own: so do the threaded actors they created (A8). */
   workerGone(threadId: number, cause: Error): void {
     this.side.workerGone(threadId, `its worker died: ${cause.message}`);
-    for (const [id, r] of this.#relayed) if (r.held.delete(threadId) && r.held.size === 0) this.#relayed.delete(id);
+    for (const [id, r] of this.#relayed) if (r.held.delete(threadId) && r.held.size === 0) this.#release(id, r);
   }
 
   ask(msg: AskMsg, thread: number): unknown {
     if (msg.create !== undefined) return this.#spawn(msg.create);
     if (msg.info !== undefined) {
-      const target = this.actors.get(msg.info) ?? this.#relayed.get(msg.info)?.target;
+      const target = this.actors.get(msg.info) ?? this.#relayedAs(msg.info)?.target;
       return target?.actorInfo() ?? null;
     }
     if (msg.name === undefined) return null;

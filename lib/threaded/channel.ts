@@ -159,7 +159,7 @@ export class Channel implements Transport {
 
   /** Sends `m` (encoded now), or with `transfer` by structured clone, moving those buffers. */
   send(m: Msg, transfer?: ArrayBuffer[]): void {
-    this.tap?.message(m);
+    if (!this.closed) this.tap?.message(m);
     if (transfer !== undefined) this.#sendTransferring(m, transfer);
     else this.#send(m);
   }
