@@ -14,9 +14,12 @@ auth and TLS: --user <u> --pass <p> | --token <t> | --creds <file>; --tls-ca <fi
 /** The flag that sets each option of init({ cluster }), for errors in terms of the command line. */
 const FLAGS: Record<string, string> = { servers: '--servers', name: '--cluster', node: '--name', failureTimeout: '--failure-timeout' };
 
+/** `v` as a finite number, else NaN (Number() reads a blank as 0). */
+const parsed = (v: string | undefined): number => (v === undefined || v.trim() === '' ? NaN : Number(v));
+
 /** A number of `flag`'s, or a failure naming the flag and what it got. */
 function numberOf(flag: string, v: string): number {
-  const n = v.trim() === '' ? NaN : Number(v);
+  const n = parsed(v);
   if (!Number.isFinite(n)) fail(`${flag} must be a number, got '${v}'`);
   return n;
 }
@@ -83,7 +86,7 @@ async function main(argv: string[]): Promise<void> {
   const resources: Record<string, number> = {};
   for (const kv of values.resources?.split(',').filter(Boolean) ?? []) {
     const [k, v] = kv.split('=');
-    const n = v === undefined || v.trim() === '' ? NaN : Number(v);
+    const n = parsed(v);
     if (!k || !(n >= 0) || !Number.isFinite(n)) fail(`--resources takes name=amount pairs (amounts >= 0), got '${kv}'`);
     resources[k] = n;
   }

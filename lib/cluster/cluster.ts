@@ -547,7 +547,7 @@ export class Cluster implements Placer, FunctionRouter {
    *  actor's under its name; a detached one's, with how to build it again should its node die (registry.ts). */
   #entryOf(core: ActorCore): { readonly key: string; readonly spawn: SpawnMsg | undefined } | undefined {
     const spawn = this.hosting?.spawnOf(core.id);
-    const key = core.name !== undefined ? nameEntry(core.name) : spawn !== undefined ? spawnEntry(spawn) : undefined;
+    const key = spawn !== undefined ? spawnEntry(spawn) : core.name !== undefined ? nameEntry(core.name) : undefined;
     return key === undefined ? undefined : { key, spawn };
   }
 
@@ -578,8 +578,8 @@ export class Cluster implements Placer, FunctionRouter {
     const r = this.registry;
     if (r === undefined || this.hosting === undefined) return;
     for (const core of this.runtime.actors.values()) {
-      const at = this.hosting.spawnOf(core.id) === undefined ? undefined : this.#entryOf(core);
-      if (at !== undefined) r.forget(at.key, core.id);
+      const at = this.#entryOf(core);
+      if (at?.spawn !== undefined) r.forget(at.key, core.id);
     }
   }
 
