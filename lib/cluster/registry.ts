@@ -206,6 +206,19 @@ export class Registry {
     if (this.#mine.get(k)?.id === id) this.#mine.delete(k);
   }
 
+  /** The node chosen to build entry `k`'s actor `id` could not (what it asks for was taken meanwhile, by a
+   *  creation it had not heard of): placed again like an orphan, but no restart is counted, as none ran. */
+  reassign(k: string, id: string): void {
+    this.kv
+      .get(k)
+      .then((cur) => {
+        if (this.#stopped || cur === null || cur.operation !== 'PUT') return;
+        const w = decode(cur.value);
+        if (w.$troupeHandle === id) this.#orphaned(k, { w, rev: cur.revision }, false);
+      })
+      .catch(() => {});
+  }
+
   /** Lets the entry `k` go if it is still actor `id`'s (a rebuild its chosen node could not build). */
   drop(k: string, id: string): void {
     this.kv
@@ -226,22 +239,25 @@ export class Registry {
    *  that can host it, by whichever member wins the compare-and-set; while none can, it waits, looked at
    *  again every settleMs (a member may join, or free what it asks for) until another member took it over.
    *  Any other entry goes (by compare-and-set too: never a new owner's). */
-  #orphaned(k: string, e: Entry): void {
+  #orphaned(k: string, e: Entry, restart = true): void {
     const s = e.w.spawn;
-    if (s === undefined || s.respawns >= (s.maxRestarts ?? 0)) {
+    if (s === undefined || (restart && s.respawns >= (s.maxRestarts ?? 0))) {
       void this.kv.delete(k, { previousSeq: e.rev }).catch(() => {});
       return;
     }
     const again = this.side.respawnAt(s);
     if (again === undefined) {
       setTimeout(() => {
+        if (this.#stopped) return;
+        // A reassigned entry is this process's (its owner is alive): the bucket says whether it still is.
+        if (!restart) return this.reassign(k, e.w.$troupeHandle);
         const now = this.#view.get(k);
-        if (!this.#stopped && now !== undefined && now.rev === e.rev) this.#orphaned(k, now);
+        if (now !== undefined && now.rev === e.rev) this.#orphaned(k, now);
       }, this.side.settleMs).unref();
       return;
     }
     const { h: _h, b: _b, ...rest } = e.w;
-    const next: NameEntry = { ...rest, $troupeHandle: again.spawn.aid, o: again.node, spawn: { ...again.spawn, respawns: s.respawns + 1 } };
+    const next: NameEntry = { ...rest, $troupeHandle: again.spawn.aid, o: again.node, spawn: { ...again.spawn, respawns: s.respawns + (restart ? 1 : 0) } };
     this.kv.update(k, encode(next), e.rev).then(
       () => this.side.respawn(again.node, again.spawn),
       () => {}, // another member won: it builds it

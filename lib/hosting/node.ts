@@ -35,7 +35,7 @@ export interface HostingRuntime {
   runFunction(callable: Callable, at: Location, args: unknown[], call: ResolvedCall, hasRefs: boolean, here: boolean, resume: ((task: Task) => void) | undefined): Output;
   hosting: NodeHosting | undefined;
   /** What of its resources this process's actors do not hold now. */
-  readonly cluster: { info(): { readonly free: Readonly<Record<string, number>> }; openRegistry(): Promise<{ drop(name: string, id: string): void } | undefined> } | undefined;
+  readonly cluster: { info(): { readonly free: Readonly<Record<string, number>> }; openRegistry(): Promise<{ drop(k: string, id: string): void; reassign(k: string, id: string): void } | undefined> } | undefined;
 }
 
 interface Hosted {
@@ -171,12 +171,12 @@ export class NodeHosting {
     const where = this.#classes.get(`${m.url}#${m.cls}`);
     const cls = where === undefined ? undefined : lookup('class', where);
     if (typeof cls !== 'function') {
-      this.#refuse(m, `this node does not host ${m.cls} of ${m.url}: its imports define ${this.#classes.size === 0 ? 'no threaded class' : [...this.#classes.keys()].join(', ')}`);
+      this.#refuse(m, `this node does not host ${m.cls} of ${m.url}: its imports define ${this.#classes.size === 0 ? 'no threaded class' : [...this.#classes.keys()].join(', ')}`, true);
       return;
     }
     // Two members may spawn on the same free resources before either hears the other's: the first wins.
     if (m.res !== undefined && !fits(this.runtime.cluster?.info().free ?? {}, m.res)) {
-      this.#refuse(m, `its node had not the resources it asks for free (${showResources(m.res)}) when it was to be built`);
+      this.#refuse(m, `its node had not the resources it asks for free (${showResources(m.res)}) when it was to be built`, true);
       return;
     }
     const options: ActorOptions = {
@@ -213,12 +213,15 @@ export class NodeHosting {
     return this.#buried.get(aid);
   }
 
-  /** A detached actor that cannot be built here: calls to it fail saying why, and a name its entry already
-   *  gives it (a rebuild elsewhere chose this node) is let go. */
-  #refuse(m: SpawnMsg, why: string): void {
-    this.#bury(m.aid, new ActorDiedError({ id: m.aid, className: m.cls, ...(m.name !== undefined ? { name: m.name } : {}) }, why));
+  /** A detached actor that cannot be built here: calls to it fail saying why. When a rebuild elsewhere chose
+   *  this node (its entry gives it this build already), the entry is let go, or, when this node was only the
+   *  wrong place (`elsewhere`: its class or its resources), placed again (calls to this build then fail as
+   *  not final: handles follow the next one). */
+  #refuse(m: SpawnMsg, why: string, elsewhere = false): void {
     const entry = spawnEntry(m);
-    if (entry !== undefined) void this.runtime.cluster?.openRegistry().then((r) => r?.drop(entry, m.aid));
+    const again = elsewhere && entry !== undefined && m.aid !== m.line; // a rebuild: its entry names this build
+    this.#bury(m.aid, new ActorDiedError({ id: m.aid, className: m.cls, ...(m.name !== undefined ? { name: m.name } : {}) }, again ? `${why}; it is placed again` : why, undefined, !again));
+    if (entry !== undefined) void this.runtime.cluster?.openRegistry().then((r) => (again ? r?.reassign(entry, m.aid) : r?.drop(entry, m.aid)));
   }
 
   #bury(aid: string, why: ActorDiedError): void {
