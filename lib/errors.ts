@@ -122,7 +122,7 @@ export class GetTimeoutError extends TroupeError {
   }
 }
 
-/** A value cannot cross to a worker thread (a function, a symbol, a stream): nothing was sent. */
+/** A value cannot cross to another thread or process (a function, a symbol, a stream): nothing was sent. */
 export class SerializationError extends TroupeError {
   override name = 'SerializationError';
   override get code(): TroupeErrorCode {

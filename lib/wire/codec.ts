@@ -165,20 +165,20 @@ class Walker {
   }
 
   value(v: unknown): unknown {
-    if (typeof v === 'function') this.#fail('is a function, which cannot cross to a worker thread');
-    if (typeof v === 'symbol') this.#fail('is a symbol, which cannot cross to a worker thread');
+    if (typeof v === 'function') this.#fail('is a function, which cannot cross to another thread or process');
+    if (typeof v === 'symbol') this.#fail('is a symbol, which cannot cross to another thread or process');
     if (v === null || typeof v !== 'object') return v;
     const o = v;
     if (ArrayBuffer.isView(o) || o instanceof ArrayBuffer || o instanceof Date || o instanceof RegExp) return o;
     if (o instanceof ObjectRefGenerator) this.#fail('is an ObjectRefGenerator; a stream cannot be passed to another call');
     if (o instanceof ObjectRef) this.#fail('is an ObjectRef nested in a value; only top-level ref arguments are resolved (A11): pass the value, or the ref as its own argument');
     const tag = Object.prototype.toString.call(o);
-    if (tag === '[object Generator]' || tag === '[object AsyncGenerator]') this.#fail('is a generator object, which cannot cross to a worker thread: pass its values');
-    if (o instanceof Promise) this.#fail('is a Promise, which cannot cross to a worker thread: await it first');
-    if (o instanceof WeakMap || o instanceof WeakSet || o instanceof WeakRef) this.#fail(`is a ${o.constructor.name}, which cannot cross to a worker thread`);
+    if (tag === '[object Generator]' || tag === '[object AsyncGenerator]') this.#fail('is a generator object, which cannot cross to another thread or process: pass its values');
+    if (o instanceof Promise) this.#fail('is a Promise, which cannot cross to another thread or process: await it first');
+    if (o instanceof WeakMap || o instanceof WeakSet || o instanceof WeakRef) this.#fail(`is a ${o.constructor.name}, which cannot cross to another thread or process`);
     const h = this.handles?.(o);
     if (h !== undefined) return h;
-    if (this.#seen.has(o)) this.#fail('refers back to itself (a cycle), which troupe does not send across threads');
+    if (this.#seen.has(o)) this.#fail('refers back to itself (a cycle), which troupe does not send to another thread or process');
     this.#seen.add(o);
     let out: unknown = o;
     if (Array.isArray(o)) {
