@@ -74,7 +74,7 @@ describe('registry: rebuilding detached actors', () => {
     const a = await registry(side('a', alive, () => undefined).s, 'reassign');
     const view = await registry(side('observer', alive, () => undefined).s, 'reassign');
     await a.claim(k, entryOf(first, 'a'));
-    await until(() => view.entry(k)?.$troupeHandle === first.aid, 5000, 'the entry of the first build');
+    await until(() => view.entry(k)?.$troupeHandle === first.aid && r.entry(k)?.$troupeHandle === first.aid, 5000, 'the entry of the first build, seen by b and the observer');
     alive.delete('a');
     target = 'b';
     r.ownerDied('a');
