@@ -12,14 +12,14 @@ import type { NodeHosting } from '../hosting/node.js';
 import type { Placer } from '../executors/clustered.js';
 import type { FunctionRouter } from '../threaded/functions.js';
 import type { HandleCodec } from '../wire/codec.js';
-import { encodeBeat, readBeat, readEnvelope, readMsg } from './envelope.js';
+import { encodeBeat, readBeat, readEnvelope } from './envelope.js';
 import { Membership, type NodeInfo } from './membership.js';
 import type { Publisher } from './nats-link.js';
 import { Peer } from './peer.js';
 import { ClusterHandles } from './handles.js';
 import { nameEntry, NameTakenError, Registry, spawnEntry } from './registry.js';
 import { Placement } from './placement.js';
-import type { Envelope, MemberInfo } from './protocol.js';
+import type { MemberInfo } from './protocol.js';
 import { authOptions, type ClusterOptions } from './options.js';
 import { add, minus, type Resources } from './resources.js';
 import type { Msg, SpawnMsg } from '../wire/protocol.js';
@@ -76,8 +76,6 @@ export class Cluster implements Placer, FunctionRouter {
   registry: Registry | undefined = undefined;
   registryMissing = 'its registry is not open yet';
   readonly #peers = new Map<string, Peer>();
-  /** Parts of chunked messages, by sender and message. */
-  readonly #chunks = new Map<string, Uint8Array[]>();
   /** Messages dropped: malformed, from a dead member, or from one never heard of. */
   dropped = 0;
   hosting: NodeHosting | undefined = undefined;
@@ -119,7 +117,6 @@ export class Cluster implements Placer, FunctionRouter {
       died: (info, why) => {
         this.#peers.get(info.id)?.died(why);
         this.registry?.ownerDied(info.id);
-        for (const k of this.#chunks.keys()) if (k.startsWith(`${info.id}:`)) this.#chunks.delete(k);
       },
       cutOff: () => this.#cutOff(),
     });
@@ -308,7 +305,6 @@ export class Cluster implements Placer, FunctionRouter {
     const old = this.#me;
     const peers = [...this.#peers.values()];
     this.#peers.clear();
-    this.#chunks.clear();
     for (const s of this.#inbound) s.unsubscribe();
     this.#me = newId();
     this.membership.reset(this.#me);
@@ -434,37 +430,16 @@ export class Cluster implements Placer, FunctionRouter {
       return;
     }
     const peer = this.peer(from);
-    // In the link's order, once each (reliable.ts): a duplicate or an early payload gives nothing yet.
-    for (const e of peer.transport.order.accept(env.s, env.a, env, data.length)) this.#take(peer, e);
-  }
-
-  #take(peer: Peer, env: Envelope): void {
+    // In the link's order, once each (nats-link.ts): a duplicate or an early payload gives nothing yet.
+    const ms = peer.transport.receive(env, data.length, this.#bad);
+    if (ms.length === 0) return;
     // Cut off: results still count (they are real outcomes, sent while the sender took this process for
     // alive), but nothing is run for anyone (the callers were told otherwise). Asked once a payload.
     const fenced = this.#cutOff();
-    if ('ms' in env) {
-      for (const m of env.ms) this.#dispatch(peer, m, fenced);
-      return;
-    }
-    const [id, index, count] = env.c;
-    const key = `${peer.id}:${id}`;
-    let parts = this.#chunks.get(key);
-    if (parts === undefined) this.#chunks.set(key, (parts = new Array<Uint8Array>(count)));
-    parts[index] = env.d;
-    for (let i = 0; i < count; i++) if (parts[i] === undefined) return;
-    this.#chunks.delete(key);
-    const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      whole.set(p, at);
-      at += p.length;
-    }
-    try {
-      this.#dispatch(peer, readMsg(whole), fenced);
-    } catch {
-      this.dropped++;
-    }
+    for (const m of ms) this.#dispatch(peer, m, fenced);
   }
+
+  readonly #bad = (): void => void this.dropped++;
 
   #dispatch(peer: Peer, m: Msg, fenced: boolean): void {
     if (peer.dead) return;

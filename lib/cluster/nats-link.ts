@@ -1,14 +1,16 @@
 // The cluster's transport (wire/transport.ts): one member's link to another over NATS. Each message is
-// msgpackr-encoded on its own when it is sent (a lost NATS message must not make the next one unreadable, so
-// no structures are shared across messages), messages sent in one microtask leave as one NATS message, and
+// msgpackr-encoded when it is sent, by the link's own packer in sequential mode (the peer's link reads them
+// in the same order: nothing is lost for good, reliable.ts), messages sent in one microtask leave as one NATS message, and
 // consecutive items of one stream travel as one `items` message. A message larger than the server's
 // max_payload is cut into chunks that the receiver (cluster.ts) joins again. Every payload is numbered and
 // carries an ack, and what is lost is sent again (reliable.ts): the endpoint above sees every message once,
 // in order. Every publish names a no-responders subject as its reply: when nobody serves the peer's subject
 // any more, the server says so there (membership.ts declares the peer dead).
 import type { ItemsMsg, Msg } from '../wire/protocol.js';
+import type { Envelope } from './protocol.js';
 import type { Transport } from '../wire/transport.js';
-import { encodeMsg, envelopeBytes, chunkBytes, chunksOf, type Chunk } from './envelope.js';
+import { newPacker, newUnpacker } from '../wire/codec.js';
+import { envelopeBytes, chunkBytes, chunksOf, readMessages, type Chunk } from './envelope.js';
 import { Reliable, type ReliabilityPolicy } from './reliable.js';
 
 /** What a link needs of the member's NATS connection. */
@@ -28,6 +30,9 @@ type Payload = readonly Uint8Array[] | Chunk;
 
 export class NatsLink implements Transport {
   readonly order: Reliable<Payload>;
+  /** Encodes what this link sends, and reads what the peer's link sent, each in the link's order. */
+  readonly #packer = newPacker();
+  readonly #unpacker = newUnpacker();
   /** Encoded messages waiting to leave together. */
   #parts: Uint8Array[] = [];
   #bytes = 0;
@@ -35,6 +40,8 @@ export class NatsLink implements Transport {
   #run: (ItemsMsg & { vs: unknown[] }) | undefined = undefined;
   #scheduled = false;
   #chunkIds = 0;
+  /** The parts of the peer's chunked messages, by message. */
+  readonly #chunksIn = new Map<number, Uint8Array[]>();
   closed = false;
 
   constructor(
@@ -62,7 +69,7 @@ export class NatsLink implements Transport {
   send(m: Msg): void {
     if (this.closed) return;
     this.#endRun();
-    this.#add(encodeMsg(m));
+    this.#add(this.#packer.pack(m));
   }
 
   /** The endpoint copied the item when it was yielded (its producer may reuse the object). */
@@ -87,6 +94,43 @@ export class NatsLink implements Transport {
     this.order.send(parts, bytes);
   }
 
+  /**
+   * A payload from the peer, its head read (envelope.ts): the messages to act on now, in the link's order;
+   * none for a duplicate, an early payload or a chunk of a message not whole yet. Bodies are read only in
+   * that order, as record structures cross once per link. `bad` is told of each one that cannot be read.
+   */
+  receive(env: Envelope, size: number, bad: () => void): Msg[] {
+    const out: Msg[] = [];
+    for (const e of this.order.accept(env.s, env.a, env, size)) {
+      try {
+        this.#take(e, out);
+      } catch {
+        bad();
+      }
+    }
+    return out;
+  }
+
+  #take(e: Envelope, out: Msg[]): void {
+    if ('body' in e) {
+      for (const m of readMessages(this.#unpacker, e.body)) out.push(m);
+      return;
+    }
+    const [id, index, count] = e.c;
+    let parts = this.#chunksIn.get(id);
+    if (parts === undefined) this.#chunksIn.set(id, (parts = new Array<Uint8Array>(count)));
+    parts[index] = e.d;
+    for (let i = 0; i < count; i++) if (parts[i] === undefined) return;
+    this.#chunksIn.delete(id);
+    const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      whole.set(p, at);
+      at += p.length;
+    }
+    for (const m of readMessages(this.#unpacker, whole)) out.push(m);
+  }
+
   /** A NATS connection keeps the process alive while it is open (shutdown() closes it). */
   waiting(_n: number): void {}
 
@@ -103,6 +147,7 @@ export class NatsLink implements Transport {
   close(): void {
     this.closed = true;
     this.#parts = [];
+    this.#chunksIn.clear();
     this.#run = undefined;
     this.order.close();
   }
@@ -111,7 +156,7 @@ export class NatsLink implements Transport {
     const run = this.#run;
     if (run === undefined) return;
     this.#run = undefined;
-    this.#add(encodeMsg(run));
+    this.#add(this.#packer.pack(run));
   }
 
   #add(b: Uint8Array): void {

@@ -4,7 +4,6 @@
 //   <prefix>.hb            every member's heartbeats, and the question `who` that makes every member send one now
 //   <prefix>.in.<id>       the link messages to member `id` (Envelope)
 //   <prefix>.nr.<id>.<to>  where the server says that nobody serves member `to` any more (status 503)
-import type { Msg } from '../wire/protocol.js';
 
 /** One member: a node (`troupe node`) or a driver's own pool. */
 export interface MemberInfo {
@@ -38,10 +37,10 @@ export type Beat =
   | { readonly t: 'who'; readonly id: string }
   | { readonly t: 'dead'; readonly id: string };
 
-/** Link messages from member `f` to the member whose subject it is on: messages in order, or one chunk of
- *  a message larger than the server's max_payload (`c`: which message, chunk index, chunk count). `s` is
- *  its place in the link's order (0: outside it, as an ack alone or a probe), `a` the sender's ack of what
- *  it received in order (cluster/reliable.ts). */
+/** Link messages from member `f` to the member whose subject it is on: messages in order (`body`, read by
+ *  the link in its order: envelope.ts), or one chunk of a message larger than the server's max_payload
+ *  (`c`: which message, chunk index, chunk count). `s` is its place in the link's order (0: outside it, as
+ *  an ack alone or a probe), `a` the sender's ack of what it received in order (cluster/reliable.ts). */
 export type Envelope =
-  | { readonly f: string; readonly s: number; readonly a: number; readonly ms: Msg[] }
+  | { readonly f: string; readonly s: number; readonly a: number; readonly body: Uint8Array }
   | { readonly f: string; readonly s: number; readonly a: number; readonly c: readonly [msg: number, index: number, count: number]; readonly d: Uint8Array };

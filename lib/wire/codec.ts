@@ -8,8 +8,29 @@ import { ObjectRef } from '../ref.js';
 import { ObjectRefGenerator } from '../stream.js';
 import type { CallMsg, LoneCall, LoneFunctionCall, LoneResult, ResultMsg, WireError, WireHandle, WithHandles } from './protocol.js';
 
-/** One packer for one direction of one port (sequential records depend on message order). */
-export const newPacker = (): Packr => new Packr({ sequential: true, moreTypes: true });
+/** What a sender encodes with: one for one direction of one port or link (sequential records depend on
+ *  message order). */
+export interface SequentialPacker {
+  pack(v: unknown): Uint8Array;
+}
+
+/** A packer that fails midway (a value that throws only inside msgpackr) has taken record structures for
+ *  sent that never leave, and would make what follows unreadable: it starts afresh then, and a fresh
+ *  packer defines every structure again before its first use, so the reader needs no word of it. */
+export function newPacker(): SequentialPacker {
+  const make = () => new Packr({ sequential: true, moreTypes: true });
+  let p = make();
+  return {
+    pack(v) {
+      try {
+        return p.pack(v);
+      } catch (e) {
+        p = make();
+        throw e;
+      }
+    },
+  };
+}
 export const newUnpacker = (): Unpackr => new Unpackr({ sequential: true, moreTypes: true });
 
 const builtins: Record<string, new (message?: string) => Error> = {
