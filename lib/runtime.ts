@@ -3,6 +3,7 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { ActorCore, type ActorOwner } from './actor-core.js';
+import { ChurnSet } from './churn.js';
 import type { Executor } from './executors/executor.js';
 import { ThreadedExecutor } from './executors/threaded.js';
 import { ClusterExecutor } from './executors/clustered.js';
@@ -45,7 +46,7 @@ export class Runtime implements ActorOwner, TaskHost {
   readonly actors = new Map<string, ActorCore>();
   readonly names = new Map<string, ActorCore>();
   /** Remote-function calls not yet settled (shutdown stops them). */
-  readonly tasks = new Set<Task>();
+  readonly tasks = new ChurnSet<Task>(); // one per call: churn.ts
   readonly actorId = undefined;
   readonly className = undefined;
   readonly wire: MainHost = new MainHost(this);

@@ -2,6 +2,7 @@
 // module and runs it there, or, in a cluster, to another member that defines it (the router,
 // cluster/cluster.ts). A call whose worker or member dies is run again while `maxRetries` allows (a stream
 // skips what it already delivered, G12), else it fails with WorkerCrashedError.
+import { ChurnMap } from '../churn.js';
 import { WorkerCrashedError } from '../errors.js';
 import { checkWireArgs, sendCall } from '../wire/calls.js';
 import { copyArgs, moveBuffers, type HandleCodec } from '../wire/codec.js';
@@ -35,7 +36,8 @@ export interface FunctionRouter {
 type InFlight = { readonly slot: WorkerSlot; readonly runner?: undefined; id: number } | { readonly slot?: undefined; readonly runner: FunctionRunner; id: number };
 
 export class ThreadedFunctions {
-  readonly #inFlight = new Map<Task, InFlight>();
+  /** One per call: a ChurnMap (churn.ts). */
+  readonly #inFlight = new ChurnMap<Task, InFlight>();
   /** In a cluster: where calls go (undefined: always this process's pool). */
   router: FunctionRouter | undefined = undefined;
   #local = 0;

@@ -11,6 +11,7 @@ import { argsFromWire, errorToWire, flatCopy, looksWrapped, snapshot, transferab
 import { giveCredit } from './credit.js';
 import type { CallMsg, Control, ItemsMsg, Msg, ResultMsg } from './protocol.js';
 import { KeptRefs } from './ref-cache.js';
+import { ChurnMap } from '../churn.js';
 import type { Transport } from './transport.js';
 
 /** What waits on a call this side made. */
@@ -47,9 +48,9 @@ interface Served {
 }
 
 export class Endpoint {
-  /** This side's calls in flight, by id. */
-  readonly calls = new Map<number, Pending>();
-  readonly #served = new Map<number, Served>();
+  /** This side's calls in flight, by id (a ChurnMap, as one comes and goes per call: churn.ts). */
+  readonly calls = new ChurnMap<number, Pending>();
+  readonly #served = new ChurnMap<number, Served>();
   /** Of `calls`, the streams (their producers run on the peer for as long as they last). */
   readonly #streams = new Set<number>();
   #nextId = 1;
