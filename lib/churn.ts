@@ -5,10 +5,8 @@
 // gc() is one; or the Map sat unchanged through two scavenges: the calls Map of the worker the pool did not
 // choose lately), it is a root of every scavenge until the next mark-compact: each table after it survives,
 // with every entry it ever held (each call's task, arguments, promise, result), all promoted, which brings
-// on the next mark-compact, which promotes the tables live then, and so on. At 16 remote-function calls in
-// flight on 2 workers that measured ~17 mark-compacts and ~250 MB promoted per 600k calls on the main
-// thread, against 1 and ~3 MB with these, and ~25% more calls per second (spec/churn.test.ts has the
-// mechanism alone). These start over on a fresh Map (a copy) after RENEW + size insertions, so a chain of
+// on the next mark-compact, which promotes the tables live then, and so on (spec/churn.test.ts shows the
+// mechanism alone; the benchmark case of threaded remote functions at 16 in flight, its cost). These start over on a fresh Map (a copy) after RENEW + size insertions, so a chain of
 // tables holds at most that many entries, and a copy costs less than one entry per insertion. An iterator
 // made before a copy goes on over the old Map, which sees no later change: iterate a copy ([...m]) to change
 // the collection meanwhile (the callers here do).

@@ -7,6 +7,8 @@
 // makes. So a resent call never runs twice, and a stream's items never skip or repeat. Sequence 0 is a
 // payload outside the order (an ack alone, a probe).
 
+import { ChurnMap } from '../churn.js';
+
 export interface ReliabilityPolicy {
   /** Bytes published and not yet acknowledged, per link; more waits (one payload always may go). */
   readonly windowBytes: number;
@@ -45,7 +47,7 @@ interface Sent {
 export class Reliable<P> {
   // The sender's half.
   #nextSeq = 1;
-  readonly #unacked = new Map<number, Sent>();
+  readonly #unacked = new ChurnMap<number, Sent>(); // one per payload: churn.ts
   #unackedBytes = 0;
   readonly #held: { payload: P; size: number }[] = [];
   // The receiver's half.

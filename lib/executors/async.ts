@@ -2,6 +2,7 @@
 // p-queue job that runs calls one after another; p-queue's concurrency is the group's limit, so at most that
 // many calls run at once. A lane that finds no work parks until the next macrotask before it ends, so a
 // busy group pays p-queue once per lane rather than once per call (p-queue costs ~1-3 µs a job).
+import { ChurnSet } from '../churn.js';
 import PQueue from 'p-queue';
 import { Fifo } from '../fifo.js';
 import { microtask } from '../microtask.js';
@@ -12,7 +13,7 @@ import type { Executor } from './executor.js';
 class Group {
   readonly fifo = new Fifo<Task>();
   /** Calls whose code is still running (awaiting). */
-  readonly running = new Set<Task>();
+  readonly running = new ChurnSet<Task>(); // one per call: churn.ts
   #pq: PQueue | undefined = undefined;
   #parked: ((wake: boolean) => void)[] = [];
   #releaseScheduled = false;
