@@ -103,7 +103,7 @@ describe('G11 cancel(gen)', () => {
   });
 
   forModes(ASYNC_KIND_MODES, 'G11 cancel(gen) aborts taskContext().signal of an awaiting producer', async (mode) => {
-    const state = { aborted: false, reason: undefined as unknown, closed: false };
+    const state = { aborted: false, reason: undefined as unknown, closed: false, awaiting: false };
     const body: Body<string> = {
       *sync() {
         throw new Error('unused');
@@ -120,6 +120,7 @@ describe('G11 cancel(gen)', () => {
               state.reason = signal.reason;
               reject(signal.reason);
             }, { once: true });
+            state.awaiting = true;
           });
           yield 1;
           return 'end';
@@ -130,6 +131,8 @@ describe('G11 cancel(gen)', () => {
     };
     const { gen } = start<number, string>(mode, body);
     assert.equal(await takeValue(gen), 0);
+    // Awaiting, not still on its way from the yield (a loaded machine may take a while to resume it).
+    await until(() => state.awaiting, 'the producer awaiting');
     cancel(gen);
     assertItems(await drain(gen), [], isCancelled);
     await until(() => state.closed, 'the producer ended');
