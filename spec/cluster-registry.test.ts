@@ -105,4 +105,26 @@ describe('registry: rebuilding detached actors', () => {
     assert.equal(sent.length, 2);
     assert.equal(view.entry(k)!.$troupeHandle, sent[1]!.spawn.aid);
   });
+
+  test('A7 a reassigned rebuild waiting for a member is placed once one can take it, though a read of the bucket failed meanwhile', async () => {
+    const alive = new Set(['b', 'c']);
+    let target: string | undefined;
+    const { s, sent } = side('b', alive, () => target);
+    const r = await registry(s, 'reassign-outage');
+    const rebuild: SpawnMsg = { ...spawn('L2', 1), aid: 'L2-1' };
+    const k = spawnEntry(rebuild)!;
+    // The entry as the member that chose b for the rebuild wrote it (one restart counted), then b refused it.
+    await r.claim(k, { ...entryOf(rebuild, 'b'), spawn: { ...rebuild, respawns: 1 } });
+    r.reassign(k, rebuild.aid);
+    await new Promise((res) => setTimeout(res, 2.5 * SETTLE_MS));
+    // One read fails (a request timing out), then the bucket answers again, and c can take it.
+    const kv = r.kv as unknown as { get(key: string): Promise<unknown> };
+    const get = kv.get.bind(kv);
+    let reads = 0;
+    kv.get = (key) => (reads++ === 0 ? Promise.reject(new Error('TIMEOUT')) : get(key));
+    await until(() => reads >= 1, 5000, 'the waiting rebuild looked at again');
+    target = 'c';
+    await until(() => sent.length === 1, 5000, 'the rebuild placed on c');
+    assert.equal(sent[0]!.node, 'c');
+  });
 });

@@ -16,7 +16,7 @@ const CHUNK = 0x63; // 'c'
 /** kind (1), seq (8), ack (8), the sender's id length (1). */
 const HEAD = 18;
 
-/** The sender's id as bytes (a process sends as one member at a time). */
+/** The last sender's id as bytes (a process sends as one member, mostly: worked out again on a change). */
 let lastFrom = '';
 let lastId = new Uint8Array(0);
 

@@ -36,6 +36,9 @@ export class ClusterHandles implements HandleCodec {
   /** The last build of a detached actor that a handle followed (by the handle's wire form): once the
    *  actor is gone for good, calls go there, and are told how it ended. */
   readonly #followed = new WeakMap<WireHandle, WireHandle>();
+  /** Handles of detached actors whose build a call found dead for now (ActorDiedError.final false: a build
+   *  its node refused, to be placed again), though its owner lives: they look for the next build too. */
+  readonly #stale = new WeakSet<WireHandle>();
 
   constructor(readonly side: HandleSide) {}
 
@@ -59,12 +62,15 @@ export class ClusterHandles implements HandleCodec {
             ? null
             : { id: w.$troupeHandle, name: undefined, className: w.className, mode: w.mode ?? 'threaded', state: 'open', queued: 0, running: 0, restarts: 0, node: peer.name },
         failed: (w, e) => {
-          if (e instanceof ActorDiedError && e.final !== false) dead.add(w.$troupeHandle);
+          if (!(e instanceof ActorDiedError)) return;
+          if (e.final !== false) dead.add(w.$troupeHandle);
+          else if (w.l !== undefined) this.#stale.add(w);
         },
-        // A detached actor whose owner (its node) died and that was built again since: that build, through
-        // a handle of this process to it (on this process's own pool, or owned by the member it lives on).
+        // A detached actor whose owner (its node) died, or whose build was refused, and that was built again
+        // since: that build, through a handle of this process to it (on this process's own pool, or owned
+        // by the member it lives on).
         now: (w) => {
-          if (w.l === undefined || side.peerIfAlive(w.o!) !== undefined) return undefined;
+          if (w.l === undefined || (side.peerIfAlive(w.o!) !== undefined && !this.#stale.has(w))) return undefined;
           const found = side.buildOf(w);
           if (found !== undefined && found.$troupeHandle !== w.$troupeHandle) this.#followed.set(w, found);
           const b = this.#followed.get(w);

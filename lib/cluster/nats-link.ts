@@ -1,8 +1,8 @@
 // The cluster's transport (wire/transport.ts): one member's link to another over NATS. Each message is
 // msgpackr-encoded when it is sent, by the link's own packer in sequential mode (the peer's link reads them
-// in the same order: nothing is lost for good, reliable.ts), messages sent in one microtask leave as one NATS message, and
-// consecutive items of one stream travel as one `items` message. A message larger than the server's
-// max_payload is cut into chunks that the receiver (cluster.ts) joins again. Every payload is numbered and
+// in the same order: nothing is lost for good, reliable.ts); messages sent in one microtask leave as one
+// NATS message, and consecutive items of one stream travel as one `items` message. A message larger than
+// the server's max_payload is cut into chunks that the peer's link joins again. Every payload is numbered and
 // carries an ack, and what is lost is sent again (reliable.ts): the endpoint above sees every message once,
 // in order. Every publish names a no-responders subject as its reply: when nobody serves the peer's subject
 // any more, the server says so there (membership.ts declares the peer dead).
@@ -167,7 +167,17 @@ export class NatsLink implements Transport {
       for (const c of chunksOf(id, b, limit)) this.order.send(c, c.d.length);
       return;
     }
-    if (this.#bytes + b.length > Math.min(limit, BATCH_BYTES)) this.flush();
+    if (this.#bytes + b.length > Math.min(limit, BATCH_BYTES)) {
+      // What waits leaves now and `b` starts the next batch, in its place before the publish: a message
+      // sent meanwhile (a publish that calls back) is encoded after `b`, so it goes after it.
+      const before = this.#parts;
+      const bytes = this.#bytes;
+      this.#parts = [b];
+      this.#bytes = b.length;
+      this.#schedule();
+      if (before.length > 0) this.order.send(before, bytes);
+      return;
+    }
     this.#parts.push(b);
     this.#bytes += b.length;
     this.#schedule();

@@ -104,14 +104,14 @@ export class Placement {
     });
   }
 
-  /** What the live members offer for class `key`, for an error message; this process last, as one that a
-   *  creation waiting here never goes to (place() is for other members only). */
+  /** What the live members offer for class `key`, for an error message; this process last, which is no
+   *  candidate where this is asked (place() and detached actors are for other members only). */
   offers(key: string): string {
     const show = (m: MemberInfo) => `${m.workers} workers, ${m.actors} actors, resources free ${showResources(m.free)} of ${showResources(m.resources)}`;
     const live = this.cluster.membership.live();
     const others = live.length === 0 ? 'none besides this process' : live.map((m) => `${m.name}${m.node ? '' : ' (a driver)'} ${m.classes.includes(key) ? 'hosts it' : 'does not host it'}, ${show(m)}`).join('; ');
     const me = this.cluster.info();
-    return `${others}; this process (${me.name}, not a candidate: a waiting creation goes to another member) ${show(me)}`;
+    return `${others}; this process (${me.name}, not a candidate) ${show(me)}`;
   }
 
   stop(): void {

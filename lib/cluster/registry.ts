@@ -206,8 +206,10 @@ export class Registry {
     if (this.#mine.get(k)?.id === id) this.#mine.delete(k);
   }
 
-  /** The node chosen to build entry `k`'s actor `id` could not (what it asks for was taken meanwhile, by a
-   *  creation it had not heard of): placed again like an orphan, but no restart is counted, as none ran. */
+  /** This node, chosen to build entry `k`'s actor `id`, could not (what it asks for was taken meanwhile by
+   *  a creation it had not heard of, or its imports do not define the class): placed again like an orphan,
+   *  but no restart is counted, as none ran. Only this node looks after it (the entry names it, and it is
+   *  alive), so a failed read or write of the bucket is tried again, not given up. */
   reassign(k: string, id: string): void {
     this.kv
       .get(k)
@@ -216,7 +218,11 @@ export class Registry {
         const w = decode(cur.value);
         if (w.$troupeHandle === id) this.#orphaned(k, { w, rev: cur.revision }, false);
       })
-      .catch(() => {});
+      .catch(() => this.#later(() => this.reassign(k, id)));
+  }
+
+  #later(f: () => void): void {
+    setTimeout(() => this.#stopped || f(), this.side.settleMs).unref();
   }
 
   /** Lets the entry `k` go if it is still actor `id`'s (a rebuild its chosen node could not build). */
@@ -247,20 +253,21 @@ export class Registry {
     }
     const again = this.side.respawnAt(s);
     if (again === undefined) {
-      setTimeout(() => {
-        if (this.#stopped) return;
+      this.#later(() => {
         // A reassigned entry is this process's (its owner is alive): the bucket says whether it still is.
         if (!restart) return this.reassign(k, e.w.$troupeHandle);
         const now = this.#view.get(k);
         if (now !== undefined && now.rev === e.rev) this.#orphaned(k, now);
-      }, this.side.settleMs).unref();
+      });
       return;
     }
     const { h: _h, b: _b, ...rest } = e.w;
     const next: NameEntry = { ...rest, $troupeHandle: again.spawn.aid, o: again.node, spawn: { ...again.spawn, respawns: s.respawns + (restart ? 1 : 0) } };
     this.kv.update(k, encode(next), e.rev).then(
       () => this.side.respawn(again.node, again.spawn),
-      () => {}, // another member won: it builds it
+      // An orphan's: another member won, and builds it. A reassigned one's: nobody else writes it, so the
+      // write failed of itself: looked at again.
+      () => restart || this.#later(() => this.reassign(k, e.w.$troupeHandle)),
     );
   }
 

@@ -55,6 +55,7 @@ export class Reliable<P> {
   readonly #early = new Map<number, unknown>();
   #owedBytes = 0;
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
+  #ackSoon = false;
   #closed = false;
   /** Payloads published again, and duplicates dropped (for stats and specs). */
   resent = 0;
@@ -165,7 +166,15 @@ export class Reliable<P> {
   #owe(bytes: number): void {
     this.#owedBytes += bytes;
     if (this.#owedBytes >= this.policy.ackBytes) {
-      this.#ackNow();
+      // Soon, not inside accept(): the ack may release the peer's held payloads, and a publish that
+      // delivers at once would bring them here before the caller has read what accept() gave it.
+      if (!this.#ackSoon) {
+        this.#ackSoon = true;
+        queueMicrotask(() => {
+          this.#ackSoon = false;
+          if (this.#owedBytes > 0) this.#ackNow(); // else it rode on a payload meanwhile
+        });
+      }
       return;
     }
     if (this.#ackTimer !== undefined) return;

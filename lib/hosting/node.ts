@@ -220,7 +220,7 @@ export class NodeHosting {
   #refuse(m: SpawnMsg, why: string, elsewhere = false): void {
     const entry = spawnEntry(m);
     const again = elsewhere && entry !== undefined && m.aid !== m.line; // a rebuild: its entry names this build
-    this.#bury(m.aid, new ActorDiedError({ id: m.aid, className: m.cls, ...(m.name !== undefined ? { name: m.name } : {}) }, again ? `${why}; it is placed again` : why, undefined, !again));
+    this.#bury(m.aid, new ActorDiedError({ id: m.aid, className: m.cls, ...(m.name !== undefined ? { name: m.name } : {}) }, again ? `${why}; it is to be placed again` : why, undefined, !again));
     if (entry !== undefined) void this.runtime.cluster?.openRegistry().then((r) => (again ? r?.reassign(entry, m.aid) : r?.drop(entry, m.aid)));
   }
 

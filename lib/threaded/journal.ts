@@ -23,7 +23,8 @@
 // flags its next entry `reset` so the reader starts a new Unpackr there too. The reader copies an entry
 // out of shared memory before decoding it: msgpackr's native string extraction on a SharedArrayBuffer
 // measured ~10x slower than the copy (70% of the main thread at 64 calls in flight).
-import { Packr, Unpackr } from 'msgpackr';
+import { Unpackr } from 'msgpackr';
+import { newPacker } from '../wire/codec.js';
 import type { ResultMsg } from '../wire/protocol.js';
 
 /** The ring's size in bytes, by default: 1 MiB per worker. */
@@ -37,7 +38,6 @@ const PAD = -1;
 const NUMBER = -2;
 const NUMBER_BYTES = HEADER + 16;
 
-const newPacker = (): Packr => new Packr({ sequential: true, moreTypes: true });
 // copyBuffers: a decoded Uint8Array must not be a view of the ring, which the worker writes again.
 const newUnpacker = (): Unpackr => new Unpackr({ sequential: true, moreTypes: true, copyBuffers: true });
 

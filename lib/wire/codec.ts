@@ -14,9 +14,10 @@ export interface SequentialPacker {
   pack(v: unknown): Uint8Array;
 }
 
-/** A packer that fails midway (a value that throws only inside msgpackr) has taken record structures for
- *  sent that never leave, and would make what follows unreadable: it starts afresh then, and a fresh
- *  packer defines every structure again before its first use, so the reader needs no word of it. */
+/** A packer that fails midway (a value that throws only inside msgpackr) counts the record structures of
+ *  that message as sent, though they never leave, and what it encodes next would be unreadable: so it
+ *  starts afresh then. A fresh packer defines every structure again before its first use, so the reader
+ *  needs no word of it. */
 export function newPacker(): SequentialPacker {
   const make = () => new Packr({ sequential: true, moreTypes: true });
   let p = make();
