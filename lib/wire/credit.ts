@@ -10,30 +10,13 @@ import type { StreamCore } from '../stream.js';
 export function giveCredit(core: StreamCore, send: (taken: number) => void): void {
   if (core.backpressure === Infinity) return;
   let acked = core.taken;
-  let owed = acked;
-  let scheduled = false;
-  let over = false;
-  // Taken in one turn of the event loop (a consumer reading what arrived, in microtasks), one credit: it
-  // leaves once the consumer yields, so a producer that may make more hears it as soon as anything runs.
-  const flush = () => {
-    scheduled = false;
-    if (over || owed <= acked || core.onTake === undefined) return; // ended meanwhile (stopCredit)
-    acked = owed;
-    send(owed);
-  };
   core.onTake = (taken) => {
     if (taken > acked && core.produced - acked >= core.backpressure) {
-      owed = taken;
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
+      acked = taken;
+      send(taken);
     }
   };
-  core.onDetach = () => {
-    over = true;
-    send(Infinity);
-  };
+  core.onDetach = () => send(Infinity);
 }
 
 /** The producer elsewhere has ended (or is no longer this stream's): no more credit. */
