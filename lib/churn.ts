@@ -6,8 +6,9 @@
 // choose lately), it is a root of every scavenge until the next mark-compact: each table after it survives,
 // with every entry it ever held (each call's task, arguments, promise, result), all promoted, which brings
 // on the next mark-compact, which promotes the tables live then, and so on (spec/churn.test.ts shows the
-// mechanism alone; the benchmark case of threaded remote functions at 16 in flight, its cost). These start over on a fresh Map (a copy) after RENEW + size insertions, so a chain of
-// tables holds at most that many entries, and a copy costs less than one entry per insertion. An iterator
+// mechanism alone; the benchmark case of threaded remote functions at 16 in flight, its cost). These start
+// over on a fresh Map (a copy) after RENEW + size insertions, so a chain of tables holds at most that many
+// entries, and a copy costs less than one entry per insertion (ChurnSet is a ChurnMap's keys). An iterator
 // made before a copy goes on over the old Map, which sees no later change: iterate a copy ([...m]) to change
 // the collection meanwhile (the callers here do).
 
@@ -55,31 +56,25 @@ export class ChurnMap<K, V> implements Iterable<[K, V]> {
 }
 
 export class ChurnSet<T> implements Iterable<T> {
-  #s = new Set<T>();
-  #adds = 0;
+  readonly #m = new ChurnMap<T, true>();
 
   get size(): number {
-    return this.#s.size;
+    return this.#m.size;
   }
   has(v: T): boolean {
-    return this.#s.has(v);
+    return this.#m.has(v);
   }
   add(v: T): this {
-    if (++this.#adds > RENEW + this.#s.size) {
-      this.#adds = 0;
-      this.#s = new Set(this.#s);
-    }
-    this.#s.add(v);
+    this.#m.set(v, true);
     return this;
   }
   delete(v: T): boolean {
-    return this.#s.delete(v);
+    return this.#m.delete(v);
   }
   clear(): void {
-    this.#s = new Set();
-    this.#adds = 0;
+    this.#m.clear();
   }
   [Symbol.iterator](): IterableIterator<T> {
-    return this.#s.values();
+    return this.#m.keys();
   }
 }

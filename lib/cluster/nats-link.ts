@@ -9,7 +9,7 @@
 import type { ItemsMsg, Msg } from '../wire/protocol.js';
 import type { Envelope } from './protocol.js';
 import type { Transport } from '../wire/transport.js';
-import { newPacker, newUnpacker } from '../wire/codec.js';
+import { concat, newPacker, newUnpacker } from '../wire/codec.js';
 import { envelopeBytes, chunkBytes, chunksOf, readMessages, type Chunk } from './envelope.js';
 import { Reliable, type ReliabilityPolicy } from './reliable.js';
 
@@ -122,13 +122,7 @@ export class NatsLink implements Transport {
     parts[index] = e.d;
     for (let i = 0; i < count; i++) if (parts[i] === undefined) return;
     this.#chunksIn.delete(id);
-    const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      whole.set(p, at);
-      at += p.length;
-    }
-    for (const m of readMessages(this.#unpacker, whole)) out.push(m);
+    for (const m of readMessages(this.#unpacker, concat(parts))) out.push(m);
   }
 
   /** A NATS connection keeps the process alive while it is open (shutdown() closes it). */

@@ -25,7 +25,7 @@
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { microtask } from '../microtask.js';
 import { pacing } from '../pacing.js';
-import { carriesLargeBuffer, forEachBatched, fromLone, newPacker, newUnpacker, toBatched, toLone } from '../wire/codec.js';
+import { carriesLargeBuffer, concat, forEachBatched, fromLone, newPacker, newUnpacker, toBatched, toLone } from '../wire/codec.js';
 import type { CallMsg, ItemsMsg, Msg, ResultMsg } from '../wire/protocol.js';
 import type { Transport } from '../wire/transport.js';
 import { JournalReader, JournalWriter } from './journal.js';
@@ -298,16 +298,4 @@ export class Channel implements Transport {
     this.port.postMessage(bytes, [bytes.buffer as ArrayBuffer]);
     this.pace.posted();
   };
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

@@ -8,6 +8,19 @@ import { ObjectRef } from '../ref.js';
 import { ObjectRefGenerator } from '../stream.js';
 import type { CallMsg, LoneCall, LoneFunctionCall, LoneResult, ResultMsg, WireError, WireHandle, WithHandles } from './protocol.js';
 
+/** The bytes of `chunks`, one after another, in a buffer of their own. */
+export function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
 /** What a sender encodes with: one for one direction of one port or link (sequential records depend on
  *  message order). */
 export interface SequentialPacker {
