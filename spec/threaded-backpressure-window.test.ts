@@ -1,5 +1,6 @@
 // G10 across a thread, exactly: a producer on a worker held at N items ahead of its consumer makes one more
-// item as soon as the consumer takes one, and never more than N ahead of what was taken.
+// item as soon as the consumer takes one, and never more than N ahead of what was taken, whether the
+// consumer is slow (the producer held at the edge) or keeps up (credit every half window).
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -25,6 +26,25 @@ describe('G10 backpressure window across a thread', () => {
         assert.equal(recorded(log).length, taken + n, `never more than ${n} ahead of ${taken} taken`);
       }
       await gen.return();
+    });
+  }
+});
+
+describe('G10 backpressure window across a thread, with a consumer that keeps up', () => {
+  // The consumer credits every half window as well as at the edge (wire/credit.ts): the producer is rarely
+  // held, and must still never be more than N ahead of what was taken.
+  for (const n of [2, 3, 4, 7, 16]) {
+    test(`G10 backpressure ${n}: a consumer taking each item as it comes never has more than ${n} made ahead of it`, async () => {
+      const log = join(scratch(), 'log');
+      const gen = Recorder.remote().produce.options({ backpressure: n }).remote(log, 300);
+      let taken = 0;
+      for await (const ref of gen) {
+        assert.equal(await ref, taken);
+        taken++;
+        const made = recorded(log).length;
+        assert.ok(made - taken <= n, `${made} made with ${taken} taken (window ${n})`);
+      }
+      assert.equal(taken, 300);
     });
   }
 });
