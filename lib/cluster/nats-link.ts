@@ -9,6 +9,7 @@
 import type { ItemsMsg, Msg } from '../wire/protocol.js';
 import type { Envelope } from './protocol.js';
 import type { Transport } from '../wire/transport.js';
+import { microtask } from '../microtask.js';
 import { concat, newPacker, newUnpacker } from '../wire/codec.js';
 import { envelopeBytes, chunkBytes, chunksOf, readMessages, type Chunk } from './envelope.js';
 import { Reliable, type ReliabilityPolicy } from './reliable.js';
@@ -180,9 +181,11 @@ export class NatsLink implements Transport {
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(() => {
-      this.#scheduled = false;
-      this.flush();
-    });
+    microtask(this.#flushLater);
   }
+
+  readonly #flushLater = (): void => {
+    this.#scheduled = false;
+    this.flush();
+  };
 }

@@ -54,6 +54,10 @@ export class Reliable<P> {
   #received = 0;
   readonly #early = new Map<number, unknown>();
   #owedBytes = 0;
+  /** An ack is owed: nothing sent since a payload came in has carried it. */
+  #owing = false;
+  /** Looks, ackDelayMs after an ack came to be owed, whether one still is: one timer a delay at most, not
+   *  one set and cleared per payload (that cost sat on every call's path, at 1 in flight too). */
   #ackTimer: ReturnType<typeof setTimeout> | undefined;
   #ackSoon = false;
   #closed = false;
@@ -155,15 +159,15 @@ export class Reliable<P> {
     const bytes = this.io.stamp(payload, seq, this.#received);
     this.#unacked.set(seq, { bytes, at: this.io.now(), wait: this.policy.resendMs });
     this.#unackedBytes += bytes.length;
-    // It carries the ack: none need go alone.
+    // It carries the ack: none need go alone (a timer set meanwhile finds none owed).
     this.#owedBytes = 0;
-    clearTimeout(this.#ackTimer);
-    this.#ackTimer = undefined;
+    this.#owing = false;
     this.io.publish(bytes);
   }
 
   /** An ack is owed for `bytes` more: it rides on the next payload, or goes alone shortly. */
   #owe(bytes: number): void {
+    this.#owing = true;
     this.#owedBytes += bytes;
     if (this.#owedBytes >= this.policy.ackBytes) {
       // Soon, not inside accept(): the ack may release the peer's held payloads, and a publish that
@@ -178,15 +182,19 @@ export class Reliable<P> {
       return;
     }
     if (this.#ackTimer !== undefined) return;
-    this.#ackTimer = setTimeout(() => this.#ackNow(), this.policy.ackDelayMs);
+    this.#ackTimer = setTimeout(this.#ackDue, this.policy.ackDelayMs);
     this.#ackTimer.unref?.();
   }
 
-  #ackNow(): void {
-    clearTimeout(this.#ackTimer);
+  readonly #ackDue = (): void => {
     this.#ackTimer = undefined;
+    if (this.#owing) this.#ackNow();
+  };
+
+  #ackNow(): void {
     if (this.#closed) return;
     this.#owedBytes = 0;
+    this.#owing = false;
     this.io.ackAlone(this.#received);
   }
 }
